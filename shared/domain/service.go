@@ -1,0 +1,270 @@
+package domain
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/unicogw/gateway/shared/unico"
+)
+
+// Config holds the service's tunables.
+type Config struct {
+	Retention      time.Duration // how long a process is kept (TTL and read check); default 180 days
+	IdempotencyTTL time.Duration // how long an Idempotency-Key is remembered; default 24 h
+	LockFor        time.Duration // how long an in-flight create holds its key; default 35 s
+	MinRiskScore   float64       // inconclusive identity + score >= this is approved; default 50
+	Now            func() time.Time
+	Log            *slog.Logger
+}
+
+// Service is the gateway's use cases. It depends only on the ports.
+type Service struct {
+	store   ProcessStore
+	lister  ProcessLister
+	idem    IdempotencyStore
+	hosted  HostedUnico
+	secrets Secrets
+	cfg     Config
+}
+
+// Deps are the service's ports.
+type Deps struct {
+	Store       ProcessStore
+	Lister      ProcessLister
+	Idempotency IdempotencyStore
+	Hosted      HostedUnico
+	Secrets     Secrets
+}
+
+// NewService wires the use cases.
+func NewService(d Deps, cfg Config) *Service {
+	if cfg.Retention == 0 {
+		cfg.Retention = 180 * 24 * time.Hour
+	}
+	if cfg.IdempotencyTTL == 0 {
+		cfg.IdempotencyTTL = 24 * time.Hour
+	}
+	if cfg.LockFor == 0 {
+		cfg.LockFor = 35 * time.Second
+	}
+	if cfg.MinRiskScore == 0 {
+		cfg.MinRiskScore = 50
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	return &Service{store: d.Store, lister: d.Lister, idem: d.Idempotency, hosted: d.Hosted, secrets: d.Secrets, cfg: cfg}
+}
+
+// CreateInput is one create call: the tenant, its Idempotency-Key and the fingerprint of the
+// raw body, and the decoded request.
+type CreateInput struct {
+	Tenant         string
+	IdempotencyKey string
+	Fingerprint    string
+	Request        CreateRequest
+}
+
+// CreateResult is the answer to a create, replayed verbatim for the same Idempotency-Key.
+type CreateResult struct {
+	Process     ProcessView `json:"process"`
+	RedirectURL string      `json:"redirectUrl,omitempty"`
+	SDKToken    string      `json:"sdkToken,omitempty"`
+}
+
+// Create validates the request, takes the Idempotency-Key, calls Unico once and records the
+// process together with the key's answer: two store round trips in all.
+func (s *Service) Create(ctx context.Context, in CreateInput) (CreateResult, bool, error) {
+	if in.IdempotencyKey == "" {
+		return CreateResult{}, false, invalid(CodeIdempotencyKey, "The Idempotency-Key header is required on creates.")
+	}
+	if len(in.IdempotencyKey) > 255 {
+		return CreateResult{}, false, invalid("invalid_idempotency_key", "The Idempotency-Key must be at most 255 characters.")
+	}
+	var (
+		hostedReq unico.CreateProcessRequest
+		cpf       string
+		err       error
+	)
+	switch in.Request.Integration {
+	case ByUnico, "":
+		hostedReq, cpf, err = hostedRequest(in.Request)
+	default:
+		err = invalid("invalid_integration", "integration must be by_unico.")
+	}
+	if err != nil {
+		return CreateResult{}, false, err
+	}
+	// The hash key is read before the lock so that a secrets outage fails the request cleanly.
+	var hashKey []byte
+	if cpf != "" {
+		if hashKey, err = s.secrets.CPFHashKey(ctx); err != nil {
+			return CreateResult{}, false, err
+		}
+	}
+
+	now := s.cfg.Now()
+	stored, err := s.idem.BeginIdempotent(ctx, IdempotencyLock{Tenant: in.Tenant, Key: in.IdempotencyKey, Fingerprint: in.Fingerprint,
+		Now: now, LockUntil: now.Add(s.cfg.LockFor), KeepUntil: now.Add(s.cfg.IdempotencyTTL)})
+	if err != nil {
+		return CreateResult{}, false, err
+	}
+	if stored != nil {
+		res, err := replay(*stored)
+		return res, true, err
+	}
+
+	up, err := s.hosted.CreateProcess(ctx, hostedReq)
+	if err != nil {
+		return CreateResult{}, false, s.unicoCreateFailed(ctx, in, err)
+	}
+	p := Process{
+		ID: up.ID, Tenant: in.Tenant, Integration: ByUnico, Flow: string(hostedReq.Flow),
+		ClientReference: hostedReq.ClientReference, CreatedAt: now, UpdatedAt: now,
+		RetainUntil: now.Add(s.cfg.Retention), Version: 1,
+	}
+	if cpf != "" {
+		p.CPFHash, p.CPFMasked = HashCPF(hashKey, cpf), MaskCPF(cpf)
+	}
+	applyHosted(&p, up, s.cfg.MinRiskScore)
+	if p.State.Rank() == 0 {
+		p.State = StateCreated
+	}
+	res := CreateResult{Process: hostedView(p, &up), RedirectURL: up.UserRedirectURL, SDKToken: up.Token}
+	body, _ := json.Marshal(res)
+	done := &IdempotencyDone{Tenant: in.Tenant, Key: in.IdempotencyKey, Answer: StoredAnswer{Result: body}, KeepUntil: now.Add(s.cfg.IdempotencyTTL)}
+	if err := s.store.CreateProcess(ctx, p, done); err != nil {
+		// Unico created the process but we could not record it: keep the key locked (it
+		// expires after LockFor) rather than invite a second billed create, and say so.
+		s.cfg.Log.ErrorContext(ctx, "process created at Unico but not recorded", slog.String("processId", p.ID), slog.Any("err", err))
+		return CreateResult{}, false, err
+	}
+	return res, false, nil
+}
+
+// unicoCreateFailed records a definite rejection (so a retry replays it) and releases the key
+// when the outcome is unknown or the call can be retried.
+func (s *Service) unicoCreateFailed(ctx context.Context, in CreateInput, err error) error {
+	e := unicoError(err)
+	definite := e.Kind == KindInvalid || e.Kind == KindUnprocessable || e.Kind == KindForbidden
+	if definite {
+		now := s.cfg.Now()
+		done := IdempotencyDone{Tenant: in.Tenant, Key: in.IdempotencyKey, KeepUntil: now.Add(s.cfg.IdempotencyTTL),
+			Answer: StoredAnswer{ErrKind: e.Kind, ErrCode: e.Code, ErrMessage: e.Message}}
+		if cerr := s.idem.CompleteIdempotent(ctx, done); cerr != nil {
+			s.cfg.Log.WarnContext(ctx, "could not record the rejected create", slog.Any("err", cerr))
+		}
+		return e
+	}
+	if rerr := s.idem.ReleaseIdempotent(ctx, in.Tenant, in.IdempotencyKey); rerr != nil {
+		s.cfg.Log.WarnContext(ctx, "could not release the idempotency key", slog.Any("err", rerr))
+	}
+	return e
+}
+
+func replay(a StoredAnswer) (CreateResult, error) {
+	if a.ErrCode != "" {
+		return CreateResult{}, &Error{Kind: a.ErrKind, Code: a.ErrCode, Message: a.ErrMessage}
+	}
+	var res CreateResult
+	if err := json.Unmarshal(a.Result, &res); err != nil {
+		return CreateResult{}, &Error{Kind: KindInternal, Code: "corrupt_idempotency_record", Message: "Internal error.", Err: err}
+	}
+	return res, nil
+}
+
+// Get reads a process for its tenant: one store read, then Unico's current answer (results are
+// not stored: OCR data and short-lived links are fetched live). When Unico is unreachable the
+// stored state and decision are returned, marked as such.
+func (s *Service) Get(ctx context.Context, tenant, id string) (ProcessView, error) {
+	if !validID(id) {
+		return ProcessView{}, ErrNotFound
+	}
+	p, err := s.store.GetProcess(ctx, id)
+	if err != nil {
+		return ProcessView{}, err
+	}
+	if !p.Visible(tenant, s.cfg.Now()) {
+		return ProcessView{}, ErrNotFound
+	}
+	if p.Redacted {
+		return storedView(p), nil
+	}
+	up, err := s.hosted.GetProcess(ctx, id)
+	if err != nil {
+		e := unicoError(err)
+		s.cfg.Log.WarnContext(ctx, "unico read failed; answering from the store", slog.String("processId", id), slog.String("code", e.Code))
+		return storedView(p), nil
+	}
+	s.logUnknown(ctx, id, up)
+	next := p
+	applyHosted(&next, up, s.cfg.MinRiskScore)
+	if changed(p, next) {
+		if err := s.advance(ctx, p, next); err != nil && !errors.Is(err, ErrConditionFailed) {
+			s.cfg.Log.WarnContext(ctx, "could not record the process state", slog.String("processId", id), slog.Any("err", err))
+		}
+	}
+	return hostedView(next, &up), nil
+}
+
+// advance writes next if nobody wrote the process since prev was read (ErrConditionFailed
+// otherwise: the caller re-reads, or accepts that the winner wrote the same or a later state).
+func (s *Service) advance(ctx context.Context, prev, next Process) error {
+	if next.State.Rank() < prev.State.Rank() {
+		return ErrConditionFailed
+	}
+	next.UpdatedAt = s.cfg.Now()
+	next.Version = prev.Version + 1
+	return s.store.UpdateProcess(ctx, next, prev.Version)
+}
+
+func changed(a, b Process) bool {
+	return a.State != b.State || a.UnicoState != b.UnicoState || a.UnicoResult != b.UnicoResult ||
+		a.Decision.Outcome != b.Decision.Outcome || !a.FinishedAt.Equal(b.FinishedAt)
+}
+
+func (s *Service) logUnknown(ctx context.Context, id string, p unico.Process) {
+	if u := unico.UnknownEnums(p); len(u) > 0 {
+		s.cfg.Log.WarnContext(ctx, "unknown Unico enum values", slog.String("processId", id), slog.Any("values", u))
+	}
+}
+
+// validID accepts Unico's UUIDs (and nothing that could be a path trick).
+func validID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isPDFBase64(s string) bool {
+	if len(s) < 8 {
+		return false
+	}
+	head, err := base64.StdEncoding.DecodeString(s[:8])
+	if err != nil || string(head[:5]) != "%PDF-" {
+		return false
+	}
+	_, err = base64.StdEncoding.DecodeString(s)
+	return err == nil
+}

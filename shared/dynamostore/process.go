@@ -1,0 +1,173 @@
+package dynamostore
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/unicogw/gateway/shared/domain"
+)
+
+// GetProcess reads one process with a strongly consistent read (a webhook may have just
+// written it).
+func (s *Store) GetProcess(ctx context.Context, id string) (domain.Process, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: tableName(s), Key: processKey(id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return domain.Process{}, storeError("GetItem", err)
+	}
+	if len(out.Item) == 0 {
+		return domain.Process{}, domain.ErrNotFound
+	}
+	return decodeProcess(out.Item)
+}
+
+// CreateProcess writes a new process; with done, the idempotency record is completed in the
+// same transaction so that a replay can never see a lock without its process or the reverse.
+func (s *Store) CreateProcess(ctx context.Context, p domain.Process, done *domain.IdempotencyDone) error {
+	item := encodeProcess(p)
+	if done == nil {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: tableName(s), Item: item,
+			ConditionExpression: aws.String("attribute_not_exists(pk)")})
+		return storeError("PutItem", err)
+	}
+	complete := completeUpdate(s, *done)
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: tableName(s), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		{Update: &types.Update{TableName: complete.TableName, Key: complete.Key, UpdateExpression: complete.UpdateExpression,
+			ConditionExpression: complete.ConditionExpression, ExpressionAttributeNames: complete.ExpressionAttributeNames,
+			ExpressionAttributeValues: complete.ExpressionAttributeValues}},
+	}})
+	if err != nil {
+		var tce *types.TransactionCanceledException
+		if asErr(err, &tce) {
+			for _, r := range tce.CancellationReasons {
+				if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+					return domain.ErrConditionFailed
+				}
+			}
+		}
+	}
+	return storeError("TransactWriteItems", err)
+}
+
+// UpdateProcess replaces the process if nobody wrote it since prevVersion and the state does
+// not move backwards.
+func (s *Store) UpdateProcess(ctx context.Context, next domain.Process, prevVersion int64) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: tableName(s), Item: encodeProcess(next),
+		ConditionExpression: aws.String("attribute_exists(pk) AND version = :prev AND stateRank <= :rank"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":prev": num(prevVersion), ":rank": num(int64(next.State.Rank())),
+		}})
+	return storeError("PutItem", err)
+}
+
+func encodeProcess(p domain.Process) map[string]types.AttributeValue {
+	decision, _ := json.Marshal(p.Decision)
+	created := ts(p.CreatedAt)
+	item := processKey(p.ID)
+	item["id"] = str(p.ID)
+	item["tenant"] = str(p.Tenant)
+	item["integration"] = str(string(p.Integration))
+	item["flow"] = str(p.Flow)
+	item["state"] = str(string(p.State))
+	item["stateRank"] = num(int64(p.State.Rank()))
+	item["decision"] = str(string(decision))
+	item["createdAt"] = str(created)
+	item["updatedAt"] = str(ts(p.UpdatedAt))
+	item["version"] = num(p.Version)
+	item["gsi1pk"] = str("T#" + p.Tenant)
+	item["gsi1sk"] = str(created + "#" + p.ID)
+	if !p.State.Final() {
+		item["gsi2pk"] = str("OPEN")
+		item["gsi2sk"] = str(created + "#" + p.ID)
+	}
+	optStr(item, "unicoState", p.UnicoState)
+	optStr(item, "unicoResult", p.UnicoResult)
+	optStr(item, "clientReference", p.ClientReference)
+	optStr(item, "cpfHash", p.CPFHash)
+	optStr(item, "cpfMasked", p.CPFMasked)
+	if !p.FinishedAt.IsZero() {
+		item["finishedAt"] = str(ts(p.FinishedAt))
+	}
+	if !p.UnicoExpiresAt.IsZero() {
+		item["unicoExpiresAt"] = str(ts(p.UnicoExpiresAt))
+	}
+	if !p.RetainUntil.IsZero() {
+		item["retainUntil"] = str(ts(p.RetainUntil))
+		item["ttl"] = num(p.RetainUntil.Unix())
+	}
+	if p.Redacted {
+		item["redacted"] = &types.AttributeValueMemberBOOL{Value: true}
+	}
+	return item
+}
+
+func decodeProcess(item map[string]types.AttributeValue) (domain.Process, error) {
+	p := domain.Process{
+		ID:              getS(item, "id"),
+		Tenant:          getS(item, "tenant"),
+		Integration:     domain.Integration(getS(item, "integration")),
+		Flow:            getS(item, "flow"),
+		State:           domain.State(getS(item, "state")),
+		UnicoState:      getS(item, "unicoState"),
+		UnicoResult:     getS(item, "unicoResult"),
+		ClientReference: getS(item, "clientReference"),
+		CPFHash:         getS(item, "cpfHash"),
+		CPFMasked:       getS(item, "cpfMasked"),
+		CreatedAt:       getT(item, "createdAt"),
+		UpdatedAt:       getT(item, "updatedAt"),
+		FinishedAt:      getT(item, "finishedAt"),
+		UnicoExpiresAt:  getT(item, "unicoExpiresAt"),
+		RetainUntil:     getT(item, "retainUntil"),
+		Version:         getN(item, "version"),
+	}
+	if b, ok := item["redacted"].(*types.AttributeValueMemberBOOL); ok {
+		p.Redacted = b.Value
+	}
+	if d := getS(item, "decision"); d != "" {
+		if err := json.Unmarshal([]byte(d), &p.Decision); err != nil {
+			return domain.Process{}, &domain.Error{Kind: domain.KindInternal, Code: "corrupt_item", Message: "A stored process could not be read.", Err: err}
+		}
+	}
+	return p, nil
+}
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+func optStr(item map[string]types.AttributeValue, k, v string) {
+	if v != "" {
+		item[k] = str(v)
+	}
+}
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func getS(item map[string]types.AttributeValue, k string) string {
+	if v, ok := item[k].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func getN(item map[string]types.AttributeValue, k string) int64 {
+	if v, ok := item[k].(*types.AttributeValueMemberN); ok {
+		n, _ := strconv.ParseInt(v.Value, 10, 64)
+		return n
+	}
+	return 0
+}
+
+func getT(item map[string]types.AttributeValue, k string) time.Time {
+	s := getS(item, k)
+	if s == "" {
+		return time.Time{}
+	}
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}

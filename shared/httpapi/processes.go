@@ -1,0 +1,94 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/unicogw/gateway/shared/domain"
+)
+
+// handleCreate serves POST /v1/processes. The Idempotency-Key's fingerprint is the SHA-256 of
+// the raw body, so "the same request" means byte for byte the same.
+func (a *API) handleCreate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := readBody(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		var req domain.CreateRequest
+		if err := decodeStrict(body, &req); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		sum := sha256.Sum256(body)
+		res, replayed, err := a.svc.Create(r.Context(), domain.CreateInput{
+			Tenant: tenantOf(r), IdempotencyKey: r.Header.Get("Idempotency-Key"), Fingerprint: hex.EncodeToString(sum[:]), Request: req,
+		})
+		if err != nil {
+			if replayed {
+				w.Header().Set("Idempotent-Replayed", "true")
+			}
+			writeError(w, r, err)
+			return
+		}
+		if replayed {
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+		writeJSON(w, http.StatusCreated, res)
+	})
+}
+
+// handleGet serves GET /v1/processes/{id}.
+func (a *API) handleGet() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		view, err := a.svc.Get(r.Context(), tenantOf(r), r.PathValue("id"))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, view)
+	})
+}
+
+// handleList serves GET /v1/processes?clientReference=&state=&createdFrom=&createdTo=&limit=&cursor=
+func (a *API) handleList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		lq := domain.ListQuery{Tenant: tenantOf(r), ClientReference: q.Get("clientReference"), State: domain.State(q.Get("state")), Cursor: q.Get("cursor")}
+		var err error
+		if lq.CreatedFrom, err = queryTime(q.Get("createdFrom"), "createdFrom"); err == nil {
+			lq.CreatedTo, err = queryTime(q.Get("createdTo"), "createdTo")
+		}
+		if err == nil && q.Get("limit") != "" {
+			lq.Limit, err = strconv.Atoi(q.Get("limit"))
+			if err != nil || lq.Limit < 1 {
+				err = domain.Errorf(domain.KindInvalid, "invalid_limit", "limit must be between 1 and 100.")
+			}
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		res, err := a.svc.List(r.Context(), lq)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, res)
+	})
+}
+
+func queryTime(v, name string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, domain.Errorf(domain.KindInvalid, "invalid_"+name, "%s must be an RFC 3339 time such as 2026-01-31T00:00:00Z.", name)
+	}
+	return t, nil
+}

@@ -1,0 +1,65 @@
+// Package httpapi is the gateway's public HTTP API: one route table, handlers built by functions
+// that take their dependencies, JSON in and out, and the mapping of domain errors to status codes.
+package httpapi
+
+import "net/http"
+
+// Function names: one Lambda function serves each group of routes.
+const (
+	FunctionCreate  = "create"
+	FunctionGet     = "get"
+	FunctionWebhook = "webhook"
+)
+
+// Route is one public route. The table is the single source for the handlers, the local runner
+// (which dispatches each route to its function as API Gateway does) and the OpenAPI test.
+type Route struct {
+	Method   string
+	Path     string // API Gateway style: /v1/processes/{id}
+	Function string
+	APIKey   bool // API Gateway requires x-api-key (the tenant's key)
+}
+
+// Routes lists every public route.
+func Routes() []Route {
+	return []Route{
+		{http.MethodPost, "/v1/processes", FunctionCreate, true},
+		{http.MethodGet, "/v1/processes", FunctionGet, true},
+		{http.MethodGet, "/v1/processes/{id}", FunctionGet, true},
+		{http.MethodPost, "/webhooks/unico", FunctionWebhook, false},
+	}
+}
+
+// routeHandlers binds each route to its handler; a function's mux registers only its own.
+func (a *API) routeHandlers() map[string]http.Handler {
+	return map[string]http.Handler{
+		"POST /v1/processes":     a.handleCreate(),
+		"GET /v1/processes":      a.handleList(),
+		"GET /v1/processes/{id}": a.handleGet(),
+		"POST /webhooks/unico":   a.handleUnicoWebhook(),
+	}
+}
+
+// Handler returns the http.Handler for one function's routes (or every route when function is
+// ""), wrapped in the common middleware.
+func (a *API) Handler(function string) http.Handler {
+	mux := http.NewServeMux()
+	handlers := a.routeHandlers()
+	for _, r := range Routes() {
+		if function != "" && r.Function != function {
+			continue
+		}
+		h, ok := handlers[r.Method+" "+r.Path]
+		if !ok {
+			panic("httpapi: no handler for route " + r.Method + " " + r.Path)
+		}
+		if r.APIKey {
+			h = a.requireTenant(h)
+		}
+		mux.Handle(r.Method+" "+r.Path, h)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, errNoRoute)
+	})
+	return a.middleware(mux)
+}
