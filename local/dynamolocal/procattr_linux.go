@@ -1,0 +1,14 @@
+//go:build linux
+
+package dynamolocal
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// setProcAttr makes the kernel kill the JVM if the process that started it
+// dies without calling Stop (for example a test binary killed on timeout).
+func setProcAttr(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
