@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/unicogw/gateway/shared/domain"
 	"github.com/unicogw/gateway/shared/lambdaproxy"
@@ -49,7 +48,7 @@ func (a *API) middleware(next http.Handler) http.Handler {
 			}
 			a.log.LogAttrs(ctx, slog.LevelInfo, "request",
 				slog.String("method", r.Method), slog.String("route", r.Pattern), slog.Int("status", sw.status),
-				slog.String("tenant", tenantOf(r)), slog.Duration("duration", a.now().Sub(start)))
+				slog.String("tenant", tenantOf(r)), slog.Float64("durationMs", float64(a.now().Sub(start).Microseconds())/1000))
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -95,4 +94,3 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-var _ = time.Now
