@@ -139,7 +139,7 @@ func (e *ValidationError) Error() string {
 // privateKeyPem (an RSA key in a PKCS#1 or PKCS#8 PEM block), apiKeys (at least one, only
 // known capabilities, none empty), webhook (at least one; each "basic" with username and
 // password or "apikey" with header and value), cpfHashKey (at least 16 characters) and,
-// when set, environment ("uat" or "production"). The error is a *ValidationError naming
+// when set, environment ("uat", "production" or "local"). The error is a *ValidationError naming
 // every bad field and quoting no value.
 func Validate(c unico.Credentials) error {
 	if _, problems := validate(&c); len(problems) > 0 {
@@ -155,9 +155,9 @@ func validate(c *unico.Credentials) (*rsa.PrivateKey, []string) {
 	bad := func(field, why string) { problems = append(problems, field+": "+why) }
 
 	switch c.Environment {
-	case "", "uat", "production":
+	case "", "uat", "production", "local":
 	default:
-		bad("environment", `must be "uat" or "production"`)
+		bad("environment", `must be "uat", "production" or "local" (the simulator)`)
 	}
 
 	switch {

@@ -262,33 +262,30 @@ func (ts *TokenSource) mint(ctx context.Context) (Token, error) {
 		return Token{}, &OpError{Op: "token", Err: err}
 	}
 	start := ts.cfg.Now()
-	assertion, err := buildAssertion(key, creds, ts.cfg.Audience, start)
-	if err != nil {
-		return Token{}, &OpError{Op: "token", Err: err}
-	}
-	form := url.Values{
-		"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"},
-		"assertion":  {assertion},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.tokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return Token{}, &OpError{Op: "token", Err: errors.New("building request")}
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", ts.cfg.UserAgent)
-	resp, err := ts.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return Token{}, &OpError{Op: "token", Err: transportCause(err)}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return Token{}, &OpError{Op: "token", Err: transportCause(err)}
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		ae := unico.ParseError(resp.StatusCode, body, "")
-		ae.RetryAfter = unico.ParseRetryAfter(resp.Header.Get("Retry-After"), ts.cfg.Now())
+	var body []byte
+	// RS256 signatures are deterministic and Unico forbids a jti, so two containers minting in
+	// the same second with the same credentials would send byte-identical assertions and the
+	// second would be refused as reused (1.2.7). Each assertion is therefore dated a random few
+	// seconds back (still valid: iat in the past, exp = iat+3600), and a 1.2.7 is retried once
+	// with a new date instead of counting as an authentication failure.
+	for attempt := 0; ; attempt++ {
+		assertion, err := buildAssertion(key, creds, ts.cfg.Audience, start.Add(-assertionBackdate()))
+		if err != nil {
+			return Token{}, &OpError{Op: "token", Err: err}
+		}
+		status, b, retryAfter, err := ts.postAssertion(ctx, assertion)
+		if err != nil {
+			return Token{}, &OpError{Op: "token", Err: err}
+		}
+		if status >= 200 && status <= 299 {
+			body = b
+			break
+		}
+		ae := unico.ParseError(status, b, "")
+		ae.RetryAfter = unico.ParseRetryAfter(retryAfter, ts.cfg.Now())
+		if ae.AuthCode == "1.2.7" && attempt == 0 {
+			continue
+		}
 		return Token{}, &OpError{Op: "token", Err: ae}
 	}
 	var tr tokenResponse
@@ -306,6 +303,38 @@ func (ts *TokenSource) mint(ctx context.Context) (Token, error) {
 		life = time.Duration(n) * time.Second
 	}
 	return Token{AccessToken: tr.AccessToken, ExpiresAt: start.Add(life)}, nil
+}
+
+// postAssertion sends one token request and returns the status, body and Retry-After header.
+func (ts *TokenSource) postAssertion(ctx context.Context, assertion string) (int, []byte, string, error) {
+	form := url.Values{
+		"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"},
+		"assertion":  {assertion},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.tokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return 0, nil, "", errors.New("building request")
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", ts.cfg.UserAgent)
+	resp, err := ts.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return 0, nil, "", transportCause(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return 0, nil, "", transportCause(err)
+	}
+	return resp.StatusCode, body, resp.Header.Get("Retry-After"), nil
+}
+
+// assertionBackdate is a random 0 to 30 seconds.
+func assertionBackdate() time.Duration {
+	var b [1]byte
+	_, _ = rand.Read(b[:])
+	return time.Duration(int(b[0])%31) * time.Second
 }
 
 // privateKey parses the PEM, caching the key by the PEM's hash (credentials rotate rarely).

@@ -1,0 +1,11 @@
+// Command create is the Lambda function serving the gateway's "create" routes (the route table
+// is shared/httpapi/routes.go). Wiring only: shared/gateway builds everything from the
+// environment.
+package main
+
+import (
+	"github.com/unicogw/gateway/shared/gateway"
+	"github.com/unicogw/gateway/shared/httpapi"
+)
+
+func main() { gateway.RunLambda(httpapi.FunctionCreate) }

@@ -1,0 +1,131 @@
+// Command devstack runs the whole gateway locally (see local/devstack) and prints what to try.
+//
+// With no settings it uses the Unico simulator. To point it at a real server speaking the
+// Unico API (for example Unico's UAT), set UNICO_AUTH_URL, UNICO_BY_UNICO_URL (and optionally
+// UNICO_AUDIENCE, UNICO_BY_CLIENT_URL, UNICO_SIGN_URL) and UNICO_CREDENTIALS_FILE, a JSON file in
+// the credentials secret's format (docs/credentials.example.json).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/unicogw/gateway/local/devstack"
+	"github.com/unicogw/gateway/local/unicosim"
+	"github.com/unicogw/gateway/shared/unico"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "devstack:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("devstack", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "address of the local API")
+	simAddr := fs.String("sim-addr", "127.0.0.1:8090", "address of the Unico simulator")
+	logFile := fs.String("log", "", "write the functions' JSON logs to this file instead of stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logs := stderr
+	if *logFile != "" {
+		f, err := os.Create(*logFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logs = f
+	}
+	opts := devstack.Options{APIAddr: *addr, SimAddr: *simAddr, LogOutput: logs,
+		DemoAPIKey: "local-demo-key", OtherAPIKey: "local-other-key", WebhookPassword: "local-webhook-secret"}
+	if getenv("UNICO_AUTH_URL") != "" {
+		ext, err := external(getenv)
+		if err != nil {
+			return err
+		}
+		opts.External = ext
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := devstack.Start(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer s.Stop()
+	printTour(stdout, s)
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "\nstopping")
+	return nil
+}
+
+func external(getenv func(string) string) (*devstack.External, error) {
+	path := getenv("UNICO_CREDENTIALS_FILE")
+	if path == "" {
+		return nil, fmt.Errorf("UNICO_AUTH_URL is set: UNICO_CREDENTIALS_FILE must name the credentials JSON file")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read UNICO_CREDENTIALS_FILE: %w", err)
+	}
+	var c unico.Credentials
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("UNICO_CREDENTIALS_FILE is not the credentials JSON (see docs/credentials.example.json)")
+	}
+	if getenv("UNICO_BY_UNICO_URL") == "" {
+		return nil, fmt.Errorf("UNICO_BY_UNICO_URL is required with UNICO_AUTH_URL")
+	}
+	return &devstack.External{AuthURL: getenv("UNICO_AUTH_URL"), Audience: getenv("UNICO_AUDIENCE"), ByUnicoURL: getenv("UNICO_BY_UNICO_URL"),
+		ByClientURL: getenv("UNICO_BY_CLIENT_URL"), SignURL: getenv("UNICO_SIGN_URL"), Credentials: c}, nil
+}
+
+func printTour(w io.Writer, s *devstack.Stack) {
+	demo := s.Tenants[0]
+	fmt.Fprintf(w, "Unico gateway running locally\n  API          %s   (tenant %q: x-api-key %s; tenant %q: %s)\n",
+		s.APIURL, demo.Name, demo.APIKey, s.Tenants[1].Name, s.Tenants[1].APIKey)
+	fmt.Fprintf(w, "  DynamoDB     %s   (table %s)\n  Secrets      %s   (secret %s)\n", s.DynamoEndpoint, s.TableName, s.SecretsURL, s.SecretID)
+	if s.Sim == nil {
+		fmt.Fprintf(w, "  Unico        %s (external)\n\nCreate a process:\n", s.Config.UnicoByUnicoURL)
+	} else {
+		fmt.Fprintf(w, "  Unico sim    %s   (webhooks to %s/webhooks/unico, Basic %s:%s)\n\n", s.SimURL, s.APIURL, s.WebhookUser, s.WebhookPass)
+		fmt.Fprintln(w, "Try it (the CPF chooses the simulated outcome; see local/unicosim/scenarios.go):")
+	}
+	cpf := "73689290074"
+	if s.Sim != nil {
+		cpf = unicosim.ScenarioCPF("approved")
+	}
+	fmt.Fprintf(w, `
+  # 1. create a hosted (by Unico) verification
+  curl -s -X POST %[1]s/v1/processes -H 'x-api-key: %[2]s' -H 'Idempotency-Key: demo-1' \
+    -H 'Content-Type: application/json' \
+    -d '{"integration":"by_unico","flow":"idlive","purpose":"biometryonboarding","person":{"cpf":"%[3]s","name":"Maria Silva"}}'
+  ID=<process.id from the answer>
+
+  # 2. read it: state "created", decision "pending"
+  curl -s %[1]s/v1/processes/$ID -H 'x-api-key: %[2]s'
+`, s.APIURL, demo.APIKey, cpf)
+	if s.Sim != nil {
+		fmt.Fprintf(w, `
+  # 3. finish the journey as the person would; the simulator then calls the gateway's webhook
+  curl -s -X POST %[1]s/__sim/processes/$ID/finish
+
+  # 4. read it again: state "finished", decision "approved"
+  curl -s %[2]s/v1/processes/$ID -H 'x-api-key: %[3]s'
+
+  # another tenant cannot see it (404)
+  curl -s %[2]s/v1/processes/$ID -H 'x-api-key: %[4]s'
+
+  # list the tenant's processes
+  curl -s '%[2]s/v1/processes?limit=10' -H 'x-api-key: %[3]s'
+`, s.SimURL, s.APIURL, demo.APIKey, s.Tenants[1].APIKey)
+	}
+	fmt.Fprintln(w, "\nCtrl-C stops everything.")
+}

@@ -1,0 +1,254 @@
+// Package devstack runs the whole gateway on loopback with no AWS account and no Unico
+// credentials: DynamoDB Local, the local Secrets Manager endpoint, the Unico simulator, and the
+// three functions behind the API Gateway emulator. The local command (local/cmd/devstack) and
+// the end-to-end tests both use it, so what a developer tries by hand is what CI tests.
+package devstack
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/unicogw/gateway/local/apigw"
+	"github.com/unicogw/gateway/local/dynamolocal"
+	"github.com/unicogw/gateway/local/secretsfake"
+	"github.com/unicogw/gateway/local/unicosim"
+	"github.com/unicogw/gateway/shared/dynamostore"
+	"github.com/unicogw/gateway/shared/gateway"
+	"github.com/unicogw/gateway/shared/httpapi"
+	"github.com/unicogw/gateway/shared/lambdaproxy"
+	"github.com/unicogw/gateway/shared/unico"
+)
+
+// Options configure a stack. The zero value is a full local stack on free ports.
+type Options struct {
+	APIAddr   string    // where the API listens; default 127.0.0.1:0 (the command uses :8080)
+	SimAddr   string    // where the simulator listens; default 127.0.0.1:0
+	LogOutput io.Writer // the functions' JSON logs; default os.Stdout
+	RepoRoot  string    // for DynamoDB Local; default found from the working directory
+	// DynamoEndpoint uses an already running DynamoDB (Local) instead of starting one.
+	DynamoEndpoint string
+	// External points the gateway at a real server speaking the Unico API (for example Unico's
+	// UAT) instead of the simulator.
+	External *External
+	// Fixed secrets for a developer's session (tests leave them empty: random values).
+	DemoAPIKey, OtherAPIKey, WebhookPassword string
+	// Customize adjusts the gateway configuration before the functions are built (tests).
+	Customize func(*gateway.Config)
+}
+
+// External is a real Unico (or anything speaking its API) with its credentials.
+type External struct {
+	AuthURL, Audience, ByUnicoURL, ByClientURL, SignURL string
+	Credentials                                         unico.Credentials
+}
+
+// Tenant is a demo tenant with its API key.
+type Tenant struct {
+	Name, APIKey, APIKeyID string
+}
+
+// Stack is a running local gateway.
+type Stack struct {
+	APIURL         string
+	SimURL         string // "" with External
+	DynamoEndpoint string
+	SecretsURL     string
+	SecretID       string
+	TableName      string
+	Tenants        []Tenant // "demo" and "other"
+	WebhookUser    string
+	WebhookPass    string
+	Sim            *unicosim.Simulator // nil with External
+	Secrets        *secretsfake.Server
+	Functions      map[string]*gateway.Gateway // one per function, as in Lambda
+	Config         gateway.Config
+
+	closers []func()
+}
+
+// Start brings the stack up and returns when every part answers.
+func Start(ctx context.Context, o Options) (s *Stack, err error) {
+	if o.APIAddr == "" {
+		o.APIAddr = "127.0.0.1:0"
+	}
+	if o.SimAddr == "" {
+		o.SimAddr = "127.0.0.1:0"
+	}
+	if o.LogOutput == nil {
+		o.LogOutput = os.Stdout
+	}
+	s = &Stack{TableName: "unico-gateway", SecretID: "unico-gateway/credentials",
+		WebhookUser: "unico", WebhookPass: or(o.WebhookPassword, randomHex(12))}
+	defer func() {
+		if err != nil {
+			s.Stop()
+		}
+	}()
+	s.Tenants = []Tenant{
+		{Name: "demo", APIKey: or(o.DemoAPIKey, "demo-key-"+randomHex(8)), APIKeyID: "key-demo"},
+		{Name: "other", APIKey: or(o.OtherAPIKey, "other-key-"+randomHex(8)), APIKeyID: "key-other"},
+	}
+
+	// DynamoDB.
+	s.DynamoEndpoint = o.DynamoEndpoint
+	if s.DynamoEndpoint == "" {
+		ddb, err := dynamolocal.Start(ctx, dynamolocal.Options{RepoRoot: o.RepoRoot})
+		if err != nil {
+			return nil, err
+		}
+		s.closers = append(s.closers, func() { _ = ddb.Stop() })
+		s.DynamoEndpoint = ddb.Endpoint()
+	}
+	awsCfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(s.DynamoEndpoint)
+		o.DisableValidateResponseChecksum = true
+	})
+	if err := dynamostore.CreateTable(ctx, db, s.TableName); err != nil && !alreadyExists(err) {
+		return nil, fmt.Errorf("create table: %w", err)
+	}
+
+	// Listeners first, so each part knows the others' addresses.
+	apiLn, err := net.Listen("tcp", o.APIAddr)
+	if err != nil {
+		return nil, fmt.Errorf("API listener on %s: %w", o.APIAddr, err)
+	}
+	s.APIURL = "http://" + apiLn.Addr().String()
+	s.closers = append(s.closers, func() { _ = apiLn.Close() })
+
+	// Unico: the simulator, or an external server.
+	var creds unico.Credentials
+	cfg := gateway.Config{TableName: s.TableName, CredentialsSecretID: s.SecretID, SecretsTTL: 2 * time.Second,
+		TenantKeys: []gateway.TenantKey{{KeyID: "key-demo", Tenant: "demo"}, {KeyID: "key-other", Tenant: "other"}},
+		RetentionDays: 180, MinRiskScore: 50}
+	if o.External != nil {
+		creds = o.External.Credentials
+		cfg.UnicoAuthURL, cfg.UnicoAudience, cfg.UnicoByUnicoURL = o.External.AuthURL, o.External.Audience, o.External.ByUnicoURL
+		cfg.UnicoByClientURL, cfg.UnicoSignURL = o.External.ByClientURL, o.External.SignURL
+		if cfg.UnicoAudience == "" {
+			cfg.UnicoAudience = cfg.UnicoAuthURL
+		}
+	} else {
+		simLn, err := net.Listen("tcp", o.SimAddr)
+		if err != nil {
+			return nil, fmt.Errorf("simulator listener on %s: %w", o.SimAddr, err)
+		}
+		s.SimURL = "http://" + simLn.Addr().String()
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, err
+		}
+		creds = unico.Credentials{
+			Environment: "local", ServiceAccount: "gateway", TenantID: "local-tenant",
+			PrivateKeyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
+			APIKeys: map[string]string{
+				unico.CapabilityLiveness: "sim-liveness-" + randomHex(6), unico.CapabilityIdentity: "sim-identity-" + randomHex(6),
+				unico.CapabilityRiskScore: "sim-riskscore-" + randomHex(6), unico.CapabilityOneToOne: "sim-onetoone-" + randomHex(6),
+				unico.CapabilityDocuments: "sim-documents-" + randomHex(6),
+			},
+			Webhook:    []unico.WebhookCredential{{Type: "basic", Username: s.WebhookUser, Password: s.WebhookPass}},
+			CPFHashKey: randomHex(32),
+		}
+		apiKeys := map[string]string{}
+		for capability, value := range creds.APIKeys {
+			apiKeys[value] = capability
+		}
+		s.Sim = unicosim.New(unicosim.Config{
+			PublicKey: &key.PublicKey, ServiceAccount: creds.ServiceAccount, TenantID: creds.TenantID, Audience: s.SimURL,
+			APIKeys: apiKeys, WebhookURL: s.APIURL + "/webhooks/unico",
+			WebhookAuth:    unicosim.WebhookAuth{Username: s.WebhookUser, Password: s.WebhookPass},
+			JourneyBaseURL: s.SimURL + "/journey",
+		})
+		s.closers = append(s.closers, serve(simLn, s.Sim.Handler()))
+		cfg.UnicoAuthURL, cfg.UnicoAudience, cfg.UnicoByUnicoURL, cfg.UnicoByClientURL, cfg.UnicoSignURL = s.SimURL, s.SimURL, s.SimURL, s.SimURL, s.SimURL
+	}
+
+	// Secrets Manager.
+	s.Secrets = secretsfake.New()
+	credJSON, _ := json.Marshal(creds)
+	s.Secrets.Put(s.SecretID, string(credJSON))
+	secLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.SecretsURL = "http://" + secLn.Addr().String()
+	s.closers = append(s.closers, serve(secLn, s.Secrets.Handler()))
+
+	if o.Customize != nil {
+		o.Customize(&cfg)
+	}
+	s.Config = cfg
+
+	// The functions: one gateway each, like separate Lambda containers.
+	s.Functions = map[string]*gateway.Gateway{}
+	handlers := map[string]lambdaproxy.Handler{}
+	for _, fn := range []string{httpapi.FunctionCreate, httpapi.FunctionGet, httpapi.FunctionWebhook} {
+		gw, err := gateway.New(cfg, gateway.Options{AWS: awsCfg, LogOutput: o.LogOutput,
+			Secrets: secretsmanager.NewFromConfig(awsCfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(s.SecretsURL) }),
+			DynamoDB: db})
+		if err != nil {
+			return nil, err
+		}
+		s.Functions[fn] = gw
+		handlers[fn] = lambdaproxy.New(gw.API.Handler(fn))
+	}
+	var keys []apigw.Key
+	for _, t := range s.Tenants {
+		keys = append(keys, apigw.Key{Value: t.APIKey, ID: t.APIKeyID})
+	}
+	s.closers = append(s.closers, serve(apiLn, apigw.New(httpapi.Routes(), handlers, keys)))
+	return s, nil
+}
+
+// Stop shuts every part down, in reverse order.
+func (s *Stack) Stop() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+	s.closers = nil
+}
+
+func serve(ln net.Listener, h http.Handler) func() {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}
+}
+
+func alreadyExists(err error) bool {
+	var e interface{ ErrorCode() string }
+	return errors.As(err, &e) && e.ErrorCode() == "ResourceInUseException"
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func or(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}

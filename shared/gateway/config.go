@@ -1,0 +1,121 @@
+// Package gateway wires the gateway's parts from configuration: AWS SDK clients, the
+// credentials cache, the Unico client, the store, the service and the HTTP API. Every function's
+// main.go and the local runner build the same Gateway, so what runs locally is what runs in
+// Lambda.
+package gateway
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the gateway's configuration, read from the environment (names in FromEnv).
+type Config struct {
+	TableName           string
+	CredentialsSecretID string
+	SecretsTTL          time.Duration
+	UnicoAuthURL        string
+	UnicoAudience       string
+	UnicoByUnicoURL     string
+	UnicoByClientURL    string
+	UnicoSignURL        string
+	TenantKeys          []TenantKey
+	RetentionDays       int
+	MinRiskScore        float64
+	LogLevel            slog.Level
+}
+
+// TenantKey assigns an API Gateway API key (by id) to a tenant.
+type TenantKey struct {
+	KeyID  string `json:"keyId"`
+	Tenant string `json:"tenant"`
+}
+
+// ConfigFromEnv reads:
+//
+//	TABLE_NAME                 DynamoDB table (required)
+//	CREDENTIALS_SECRET_ID      Secrets Manager id or ARN of the Unico credentials (required)
+//	SECRETS_TTL                how long a secret is cached (Go duration, default 5m)
+//	UNICO_AUTH_URL             token host, e.g. https://identityhomolog.acesso.io (required)
+//	UNICO_AUDIENCE             the assertion's aud (default UNICO_AUTH_URL)
+//	UNICO_BY_UNICO_URL         by-Unico host: api.cadastro.* or api.idcloud.* (required)
+//	UNICO_BY_CLIENT_URL        by-Client host, e.g. https://api.id.uat.unico.app
+//	UNICO_SIGN_URL             e-signature host, e.g. https://signhom.acesso.io
+//	TENANT_KEYS                JSON [{"keyId":"...","tenant":"..."}]
+//	RETENTION_DAYS             process retention (default 180)
+//	MIN_RISK_SCORE             approve an inconclusive identity at this risk score (default 50)
+//	LOG_LEVEL                  DEBUG, INFO, WARN or ERROR (default INFO)
+//
+// A missing or malformed variable is an error that names it.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		TableName:           getenv("TABLE_NAME"),
+		CredentialsSecretID: getenv("CREDENTIALS_SECRET_ID"),
+		UnicoAuthURL:        strings.TrimRight(getenv("UNICO_AUTH_URL"), "/"),
+		UnicoAudience:       strings.TrimRight(getenv("UNICO_AUDIENCE"), "/"),
+		UnicoByUnicoURL:     strings.TrimRight(getenv("UNICO_BY_UNICO_URL"), "/"),
+		UnicoByClientURL:    strings.TrimRight(getenv("UNICO_BY_CLIENT_URL"), "/"),
+		UnicoSignURL:        strings.TrimRight(getenv("UNICO_SIGN_URL"), "/"),
+		SecretsTTL:          5 * time.Minute,
+		RetentionDays:       180,
+		MinRiskScore:        50,
+		LogLevel:            slog.LevelInfo,
+	}
+	for name, v := range map[string]string{"TABLE_NAME": c.TableName, "CREDENTIALS_SECRET_ID": c.CredentialsSecretID,
+		"UNICO_AUTH_URL": c.UnicoAuthURL, "UNICO_BY_UNICO_URL": c.UnicoByUnicoURL} {
+		if v == "" {
+			return c, fmt.Errorf("configuration: %s is required", name)
+		}
+	}
+	if c.UnicoAudience == "" {
+		c.UnicoAudience = c.UnicoAuthURL
+	}
+	if v := getenv("SECRETS_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("configuration: SECRETS_TTL must be a positive Go duration such as 5m")
+		}
+		c.SecretsTTL = d
+	}
+	if v := getenv("TENANT_KEYS"); v != "" {
+		if err := json.Unmarshal([]byte(v), &c.TenantKeys); err != nil {
+			return c, fmt.Errorf("configuration: TENANT_KEYS must be a JSON list of {keyId, tenant}")
+		}
+	}
+	if v := getenv("RETENTION_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("configuration: RETENTION_DAYS must be a whole number of days >= 1")
+		}
+		c.RetentionDays = n
+	}
+	if v := getenv("MIN_RISK_SCORE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return c, fmt.Errorf("configuration: MIN_RISK_SCORE must be a number")
+		}
+		c.MinRiskScore = f
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return c, fmt.Errorf("configuration: LOG_LEVEL must be DEBUG, INFO, WARN or ERROR")
+		}
+	}
+	return c, nil
+}
+
+// tenantResolver builds the lookup the API uses.
+func (c Config) tenantResolver() func(string) (string, bool) {
+	m := make(map[string]string, len(c.TenantKeys))
+	for _, k := range c.TenantKeys {
+		m[k.KeyID] = k.Tenant
+	}
+	return func(keyID string) (string, bool) {
+		t, ok := m[keyID]
+		return t, ok
+	}
+}
