@@ -84,7 +84,7 @@ func TestFunctionPermissions(t *testing.T) {
 		// TransactWriteItems is authorised per item as PutItem/UpdateItem/ConditionCheckItem;
 		// DeleteItem releases the create's own idempotency lock (shared/dynamostore).
 		"CreateFunction":  {"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-		"GetFunction":     {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		"GetFunction":     {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
 		"WebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
 	}
 	roles := map[string]string{}
