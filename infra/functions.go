@@ -44,7 +44,7 @@ var functionSpecs = []functionSpec{
 	},
 	{
 		name: FunctionGet, id: "GetFunction", timeoutSeconds: 28,
-		description:  "Reads processes, lists a tenant's processes and streams artefacts from Unico",
+		description: "Reads processes, lists a tenant's processes and streams artefacts from Unico",
 		// GetProcess GetItem, ListProcesses Query, and UpdateProcess (a conditional PutItem of the
 		// whole item) when a read finds that Unico moved the process forward.
 		tableActions: []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"},

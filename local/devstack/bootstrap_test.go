@@ -77,8 +77,8 @@ func TestRealBootstrapOnFakeRuntimeAPI(t *testing.T) {
 	}
 
 	create := events.APIGatewayProxyRequest{HTTPMethod: "POST", Path: "/v1/processes", Resource: "/v1/processes",
-		Headers: map[string]string{"Idempotency-Key": "bootstrap-1", "Content-Type": "application/json"},
-		Body:    `{"integration":"by_unico","flow":"id","purpose":"creditprocess","person":{"cpf":"` + unicosim.ScenarioCPF("approved") + `","name":"Ana Teste"}}`,
+		Headers:        map[string]string{"Idempotency-Key": "bootstrap-1", "Content-Type": "application/json"},
+		Body:           `{"integration":"by_unico","flow":"id","purpose":"creditprocess","person":{"cpf":"` + unicosim.ScenarioCPF("approved") + `","name":"Ana Teste"}}`,
 		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "req-1", Identity: events.APIGatewayRequestIdentity{APIKeyID: "key-demo"}}}
 	res := invoke("create", create)
 	if res.StatusCode != 201 {

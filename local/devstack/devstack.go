@@ -136,7 +136,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	// Unico: the simulator, or an external server.
 	var creds unico.Credentials
 	cfg := gateway.Config{TableName: s.TableName, CredentialsSecretID: s.SecretID, SecretsTTL: 2 * time.Second,
-		TenantKeys: []gateway.TenantKey{{KeyID: "key-demo", Tenant: "demo"}, {KeyID: "key-other", Tenant: "other"}},
+		TenantKeys:    []gateway.TenantKey{{KeyID: "key-demo", Tenant: "demo"}, {KeyID: "key-other", Tenant: "other"}},
 		RetentionDays: 180, MinRiskScore: 50}
 	if o.External != nil {
 		creds = o.External.Credentials
@@ -201,7 +201,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	handlers := map[string]lambdaproxy.Handler{}
 	for _, fn := range []string{httpapi.FunctionCreate, httpapi.FunctionGet, httpapi.FunctionWebhook} {
 		gw, err := gateway.New(cfg, gateway.Options{AWS: awsCfg, LogOutput: o.LogOutput,
-			Secrets: secretsmanager.NewFromConfig(awsCfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(s.SecretsURL) }),
+			Secrets:  secretsmanager.NewFromConfig(awsCfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(s.SecretsURL) }),
 			DynamoDB: db})
 		if err != nil {
 			return nil, err
