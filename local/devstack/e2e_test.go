@@ -196,6 +196,9 @@ func TestEndToEndHostedVerification(t *testing.T) {
 	if found := logging.FindPII(logs.String(), planted...); len(found) > 0 {
 		t.Fatalf("personal data or secrets in logs: %v", found)
 	}
+	if !strings.Contains(logs.String(), `"tenant":"demo"`) {
+		t.Fatal("access log lines do not name the tenant")
+	}
 	if !strings.Contains(logs.String(), `"msg":"request"`) {
 		t.Fatal("the log capture saw no request lines: the scan proves nothing")
 	}

@@ -15,6 +15,10 @@ import (
 type loggerKey struct{}
 type tenantKey struct{}
 
+// requestInfo is filled in as the request goes down the chain, so that the access log line
+// written on the way out knows the tenant.
+type requestInfo struct{ tenant string }
+
 func logger(r *http.Request) *slog.Logger {
 	if l, ok := r.Context().Value(loggerKey{}).(*slog.Logger); ok {
 		return l
@@ -23,8 +27,10 @@ func logger(r *http.Request) *slog.Logger {
 }
 
 func tenantOf(r *http.Request) string {
-	t, _ := r.Context().Value(tenantKey{}).(string)
-	return t
+	if info, ok := r.Context().Value(tenantKey{}).(*requestInfo); ok {
+		return info.tenant
+	}
+	return ""
 }
 
 // middleware gives every request an id, a logger, panic recovery and one access log line with
@@ -38,6 +44,8 @@ func (a *API) middleware(next http.Handler) http.Handler {
 		}
 		ctx := logging.WithRequestID(r.Context(), id)
 		ctx = context.WithValue(ctx, loggerKey{}, a.log)
+		info := &requestInfo{}
+		ctx = context.WithValue(ctx, tenantKey{}, info)
 		r = r.WithContext(ctx)
 		w.Header().Set("X-Request-Id", id)
 		sw := &statusWriter{ResponseWriter: w}
@@ -48,7 +56,7 @@ func (a *API) middleware(next http.Handler) http.Handler {
 			}
 			a.log.LogAttrs(ctx, slog.LevelInfo, "request",
 				slog.String("method", r.Method), slog.String("route", r.Pattern), slog.Int("status", sw.status),
-				slog.String("tenant", tenantOf(r)), slog.Float64("durationMs", float64(a.now().Sub(start).Microseconds())/1000))
+				slog.String("tenant", info.tenant), slog.Float64("durationMs", float64(a.now().Sub(start).Microseconds())/1000))
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -65,7 +73,13 @@ func (a *API) requireTenant(next http.Handler) http.Handler {
 			writeError(w, r, domain.Errorf(domain.KindForbidden, "unknown_api_key", "The API key is not assigned to a tenant."))
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, tenant)))
+		info, ok := r.Context().Value(tenantKey{}).(*requestInfo)
+		if !ok {
+			info = &requestInfo{}
+			r = r.WithContext(context.WithValue(r.Context(), tenantKey{}, info))
+		}
+		info.tenant = tenant
+		next.ServeHTTP(w, r)
 	})
 }
 
