@@ -4,6 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+
+	"github.com/unicogw/gateway/shared/unico"
 )
 
 // NormalizeCPF strips the usual formatting (dots, dash, spaces) and returns the 11 digits, or ""
@@ -31,37 +33,9 @@ func NormalizeCPF(s string) string {
 	return string(b[:])
 }
 
-// ValidCPF checks the two check digits of an 11-digit CPF and rejects the all-equal sequences
-// that pass the arithmetic but are never issued.
-func ValidCPF(digits string) bool {
-	if len(digits) != 11 {
-		return false
-	}
-	same := true
-	for i := 0; i < 11; i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return false
-		}
-		if digits[i] != digits[0] {
-			same = false
-		}
-	}
-	if same {
-		return false
-	}
-	check := func(n int) byte {
-		sum := 0
-		for i := 0; i < n; i++ {
-			sum += int(digits[i]-'0') * (n + 1 - i)
-		}
-		r := sum * 10 % 11
-		if r == 10 {
-			r = 0
-		}
-		return byte('0' + r)
-	}
-	return check(9) == digits[9] && check(10) == digits[10]
-}
+// ValidCPF checks the two check digits of an 11-digit CPF (and rejects the all-equal
+// sequences that pass the arithmetic but are never issued).
+func ValidCPF(digits string) bool { return unico.ValidCPF(digits) }
 
 // MaskCPF shows only the two check digits: ***.***.***-NN.
 func MaskCPF(digits string) string {
