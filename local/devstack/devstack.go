@@ -79,6 +79,8 @@ type Stack struct {
 	Secrets        *secretsfake.Server
 	Functions      map[string]*gateway.Gateway // one per function, as in Lambda
 	Config         gateway.Config
+	// DynamoDBOps counts the functions' DynamoDB operations (the round-trip budget).
+	DynamoDBOps *OpCounter
 
 	closers []func()
 }
@@ -117,9 +119,11 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		s.DynamoEndpoint = ddb.Endpoint()
 	}
 	awsCfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+	s.DynamoDBOps = newOpCounter()
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(s.DynamoEndpoint)
 		o.DisableValidateResponseChecksum = true
+		o.APIOptions = append(o.APIOptions, s.DynamoDBOps.apiOption)
 	})
 	if err := dynamostore.CreateTable(ctx, db, s.TableName); err != nil && !alreadyExists(err) {
 		return nil, fmt.Errorf("create table: %w", err)
