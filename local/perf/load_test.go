@@ -1,0 +1,41 @@
+package perf
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPercentile(t *testing.T) {
+	ds := []time.Duration{5, 1, 4, 2, 3, 10, 9, 8, 7, 6}
+	if Percentile(ds, 0.5) != 5 || Percentile(ds, 0.99) != 10 || Percentile(ds, 1) != 10 || Percentile(nil, 0.5) != 0 {
+		t.Fatalf("percentiles: %v %v %v", Percentile(ds, 0.5), Percentile(ds, 0.99), Percentile(ds, 1))
+	}
+}
+
+// Run is bounded by count and counts errors by status.
+func TestRunBoundedAndCountsErrors(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/bad") {
+			w.WriteHeader(500)
+		}
+	}))
+	defer srv.Close()
+	r := Run(context.Background(), srv.Client(), Phase{Name: "x", Concurrency: 4, MaxRequests: 40, MaxDuration: 10 * time.Second,
+		Make: func(ctx context.Context, i int) (*http.Request, error) {
+			path := "/ok"
+			if i%4 == 0 {
+				path = "/bad"
+			}
+			return http.NewRequestWithContext(ctx, "GET", srv.URL+path, nil)
+		}})
+	if r.Requests != 40 || r.Errors != 10 || r.P50 <= 0 || r.Max < r.P99 {
+		t.Fatalf("result: %+v", r)
+	}
+	if !strings.Contains(Table([]Result{r}), "| x | 40 | 10 |") {
+		t.Fatalf("table: %s", Table([]Result{r}))
+	}
+}
