@@ -110,6 +110,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 
 	// DynamoDB.
 	s.DynamoEndpoint = o.DynamoEndpoint
+	if s.DynamoEndpoint != "" {
+		// A shared DynamoDB (tests): a table of its own, so stacks never see each other's items.
+		s.TableName += "-" + randomHex(6)
+	}
 	if s.DynamoEndpoint == "" {
 		ddb, err := dynamolocal.Start(ctx, dynamolocal.Options{RepoRoot: o.RepoRoot})
 		if err != nil {

@@ -1,0 +1,92 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/unicogw/gateway/shared/domain"
+	"github.com/unicogw/gateway/shared/lambdaproxy"
+	"github.com/unicogw/gateway/shared/unico"
+)
+
+// benchAPI is the real handler stack (middleware, routing, JSON, domain service) over in-process
+// fakes of the store and Unico, so the numbers are the gateway's own cost per request.
+func benchAPI(b *testing.B) (http.Handler, *memStore) {
+	store := newMemStore()
+	finished := unico.Process{State: unico.ProcessStateFinished, Result: unico.ProcessResultOK, Flow: "id",
+		AuthenticationInfo: unico.AuthenticationInfo{LivenessResult: unico.LivenessResultLive, AuthenticationResult: unico.AuthenticationResultPositive}}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	svc := domain.NewService(domain.Deps{Store: store, Lister: store, Idempotency: store, Hosted: &fakeUnico{proc: finished}, Secrets: fakeSecrets{}},
+		domain.Config{Log: log})
+	api := New(Deps{Service: svc, Log: log, Tenants: func(string) (string, bool) { return "acme", true },
+		WebhookCredentials: func(context.Context) ([]unico.WebhookCredential, error) {
+			return []unico.WebhookCredential{{Type: "basic", Username: "unico", Password: "pw"}}, nil
+		}})
+	return api.Handler(""), store
+}
+
+func withKey(r *http.Request) *http.Request {
+	return r.WithContext(lambdaproxy.WithIdentity(r.Context(), lambdaproxy.Identity{APIKeyID: "k", RequestID: "bench"}))
+}
+
+const createJSON = `{"integration":"by_unico","flow":"id","purpose":"creditprocess","person":{"cpf":"73689290074","name":"Luke Skywalker"}}`
+
+func BenchmarkCreateHandler(b *testing.B) {
+	h, _ := benchAPI(b)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		r := withKey(httptest.NewRequest("POST", "/v1/processes", strings.NewReader(createJSON)))
+		r.Header.Set("Idempotency-Key", fmt.Sprint("k", i))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 201 {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+}
+
+func seedOne(b *testing.B, h http.Handler) string {
+	r := withKey(httptest.NewRequest("POST", "/v1/processes", strings.NewReader(createJSON)))
+	r.Header.Set("Idempotency-Key", "seed")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != 201 {
+		b.Fatalf("seed: %d %s", w.Code, w.Body)
+	}
+	return uuidFor(1)
+}
+
+func BenchmarkReadHandler(b *testing.B) {
+	h, _ := benchAPI(b)
+	id := seedOne(b, h)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, withKey(httptest.NewRequest("GET", "/v1/processes/"+id, nil)))
+		if w.Code != 200 {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+}
+
+func BenchmarkWebhookHandler(b *testing.B) {
+	h, _ := benchAPI(b)
+	id := seedOne(b, h)
+	body := `{"processId":"` + id + `","state":"PROCESS_STATE_FINISHED","flow":"id"}`
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest("POST", "/webhooks/unico", strings.NewReader(body))
+		r.SetBasicAuth("unico", "pw")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+}
