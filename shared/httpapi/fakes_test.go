@@ -113,7 +113,9 @@ func (f *fakeUnico) GetProcess(_ context.Context, id string) (unico.Process, err
 
 type fakeSecrets struct{}
 
-func (fakeSecrets) CPFHashKey(context.Context) ([]byte, error) { return []byte("0123456789abcdef0123456789abcdef"), nil }
+func (fakeSecrets) CPFHashKey(context.Context) ([]byte, error) {
+	return []byte("0123456789abcdef0123456789abcdef"), nil
+}
 
 func uuidFor(n int) string {
 	const hex = "0123456789abcdef"
