@@ -75,6 +75,9 @@ func newFunctions(stack awscdk.Stack, p GatewayStackProps, table awsdynamodb.Tab
 		// the key the caller used; this maps it to the tenant. Resolved at deploy time.
 		"TENANT_KEYS": tenantKeys,
 	}
+	if p.AWSEndpointURL != "" {
+		env["AWS_ENDPOINT_URL"] = jsii.String(p.AWSEndpointURL)
+	}
 	// DynamoDB and Secrets Manager call KMS on the function's behalf: the key may be used
 	// through them only.
 	viaServices := &map[string]any{"StringEquals": map[string]any{"kms:ViaService": []*string{

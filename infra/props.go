@@ -44,6 +44,10 @@
 //	apiGatewayCloudWatchRole  true (default): the stack sets the account's API Gateway CloudWatch
 //	                    role, which access logging needs (the role is retained when the stack is
 //	                    deleted). Set false when the account already has one managed elsewhere.
+//	awsEndpointUrl      optional AWS_ENDPOINT_URL given to every function, for LocalStack only
+//	                    (e.g. http://localhost.localstack.cloud:4566, see docs/localstack.md): the
+//	                    AWS SDK then sends DynamoDB and Secrets Manager calls there. Never set it
+//	                    for AWS.
 //	stackName           name of the stack (default UnicoGateway; read by infra/app only), e.g.
 //	                    -c stackName=UnicoGatewayStaging for a second copy in the same account.
 package infra
@@ -120,6 +124,8 @@ type GatewayStackProps struct {
 	// ApiGatewayCloudWatchRole: nil or true lets the stack set the account's API Gateway
 	// CloudWatch role (needed by access logging).
 	ApiGatewayCloudWatchRole *bool
+	// AWSEndpointURL is set as AWS_ENDPOINT_URL on every function (LocalStack only).
+	AWSEndpointURL string
 }
 
 // NeverExpireLogs is the LogRetentionDays value for logs that never expire (context value 0).
@@ -201,12 +207,19 @@ func (p GatewayStackProps) Validate() error {
 	for name, v := range map[string]string{"unicoAuthUrl": p.UnicoHosts.AuthURL, "unicoByUnicoUrl": p.UnicoHosts.ByUnicoURL,
 		"unicoByClientUrl": p.UnicoHosts.ByClientURL, "unicoSignUrl": p.UnicoHosts.SignURL} {
 		// Unico is reached over HTTPS only; a plain-http host would send credentials in clear.
-		if u, err := url.Parse(v); err != nil || u.Scheme != "https" || u.Host == "" {
+		// The one exception is a LocalStack deployment (awsEndpointUrl set), whose functions may
+		// call the Unico simulator on the developer's machine.
+		u, err := url.Parse(v)
+		localHTTP := p.AWSEndpointURL != "" && err == nil && u.Scheme == "http"
+		if err != nil || (u.Scheme != "https" && !localHTTP) || u.Host == "" {
 			bad("%s %q: want an https:// URL", name, v)
 		}
 	}
 	if len(p.Tenants) == 0 {
 		bad("tenants: at least one tenant is required")
+	}
+	if u, err := url.Parse(p.AWSEndpointURL); p.AWSEndpointURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		bad("awsEndpointUrl %q: want an http(s) URL such as http://localhost.localstack.cloud:4566", p.AWSEndpointURL)
 	}
 	seen := map[string]bool{}
 	var rateSum float64
@@ -301,6 +314,7 @@ func PropsFromContext(scope constructs.Construct) (*GatewayStackProps, error) {
 	get("memorySize", &p.MemorySize)
 	get("logLevel", &p.LogLevel)
 	get("apiGatewayCloudWatchRole", &p.ApiGatewayCloudWatchRole)
+	get("awsEndpointUrl", &p.AWSEndpointURL)
 	if logRetentionDays != nil {
 		p.LogRetentionDays = *logRetentionDays
 		if p.LogRetentionDays == 0 {
