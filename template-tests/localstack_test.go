@@ -38,3 +38,14 @@ func TestLocalStackContext(t *testing.T) {
 		t.Errorf("an http Unico host outside LocalStack must be refused: %v", err)
 	}
 }
+
+// TestNoTenantWithoutAPIKey: the sam-local-only fallback tenant is never deployed.
+func TestNoTenantWithoutAPIKey(t *testing.T) {
+	for _, s := range []*synthesized{defaultStack(t), optionsStack(t)} {
+		for id, fn := range s.resourcesOfType("AWS::Lambda::Function") {
+			if _, ok := obj(obj(props(fn)["Environment"])["Variables"])["TENANT_WITHOUT_API_KEY"]; ok {
+				t.Errorf("%s sets TENANT_WITHOUT_API_KEY", id)
+			}
+		}
+	}
+}

@@ -38,10 +38,15 @@ import (
 
 // Options configure a stack. The zero value is a full local stack on free ports.
 type Options struct {
-	APIAddr   string    // where the API listens; default 127.0.0.1:0 (the command uses :8080)
-	SimAddr   string    // where the simulator listens; default 127.0.0.1:0
-	LogOutput io.Writer // the functions' JSON logs; default os.Stdout
-	RepoRoot  string    // for DynamoDB Local; default found from the working directory
+	APIAddr string // where the API listens; default 127.0.0.1:0 (the command uses :8080)
+	SimAddr string // where the simulator listens; default 127.0.0.1:0
+	// SecretsAddr is where the Secrets Manager endpoint listens (default 127.0.0.1:0) and
+	// DynamoPort DynamoDB Local's port (default free): fixed values let functions running
+	// elsewhere (sam local, in Docker) reach them.
+	SecretsAddr string
+	DynamoPort  int
+	LogOutput   io.Writer // the functions' JSON logs; default os.Stdout
+	RepoRoot    string    // for DynamoDB Local; default found from the working directory
 	// DynamoEndpoint uses an already running DynamoDB (Local) instead of starting one.
 	DynamoEndpoint string
 	// External points the gateway at a real server speaking the Unico API (for example Unico's
@@ -115,7 +120,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		s.TableName += "-" + randomHex(6)
 	}
 	if s.DynamoEndpoint == "" {
-		ddb, err := dynamolocal.Start(ctx, dynamolocal.Options{RepoRoot: o.RepoRoot})
+		ddb, err := dynamolocal.Start(ctx, dynamolocal.Options{RepoRoot: o.RepoRoot, Port: o.DynamoPort})
 		if err != nil {
 			return nil, err
 		}
@@ -192,7 +197,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.Secrets = secretsfake.New()
 	credJSON, _ := json.Marshal(creds)
 	s.Secrets.Put(s.SecretID, string(credJSON))
-	secLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if o.SecretsAddr == "" {
+		o.SecretsAddr = "127.0.0.1:0"
+	}
+	secLn, err := net.Listen("tcp", o.SecretsAddr)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,10 @@ type Config struct {
 	UnicoByClientURL    string
 	UnicoSignURL        string
 	TenantKeys          []TenantKey
+	// TenantWithoutAPIKey is the tenant of requests that carry no API key id. Only for
+	// `sam local start-api`, which does not emulate API keys; the stack never sets it (a
+	// template test checks), so deployed functions refuse such requests.
+	TenantWithoutAPIKey string
 	RetentionDays       int
 	MinRiskScore        float64
 	LogLevel            slog.Level
@@ -49,6 +53,7 @@ type TenantKey struct {
 //	RETENTION_DAYS             process retention (default 180)
 //	MIN_RISK_SCORE             approve an inconclusive identity at this risk score (default 50)
 //	LOG_LEVEL                  DEBUG, INFO, WARN or ERROR (default INFO)
+//	TENANT_WITHOUT_API_KEY     sam local only: the tenant of requests without an API key
 //
 // A missing or malformed variable is an error that names it.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -60,6 +65,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		UnicoByUnicoURL:     strings.TrimRight(getenv("UNICO_BY_UNICO_URL"), "/"),
 		UnicoByClientURL:    strings.TrimRight(getenv("UNICO_BY_CLIENT_URL"), "/"),
 		UnicoSignURL:        strings.TrimRight(getenv("UNICO_SIGN_URL"), "/"),
+		TenantWithoutAPIKey: getenv("TENANT_WITHOUT_API_KEY"),
 		SecretsTTL:          5 * time.Minute,
 		RetentionDays:       180,
 		MinRiskScore:        50,
@@ -115,6 +121,9 @@ func (c Config) tenantResolver() func(string) (string, bool) {
 		m[k.KeyID] = k.Tenant
 	}
 	return func(keyID string) (string, bool) {
+		if keyID == "" {
+			return c.TenantWithoutAPIKey, c.TenantWithoutAPIKey != ""
+		}
 		t, ok := m[keyID]
 		return t, ok
 	}

@@ -24,6 +24,17 @@ func TestConfigFromEnv(t *testing.T) {
 	if _, ok := c.tenantResolver()("k2"); ok {
 		t.Fatal("unknown key mapped")
 	}
+	if _, ok := c.tenantResolver()(""); ok {
+		t.Fatal("a request without an API key got a tenant")
+	}
+	sam := map[string]string{"TENANT_WITHOUT_API_KEY": "demo"}
+	for k, v := range base {
+		sam[k] = v
+	}
+	c, _ = ConfigFromEnv(env(sam))
+	if tenant, ok := c.tenantResolver()(""); !ok || tenant != "demo" {
+		t.Fatal("TENANT_WITHOUT_API_KEY not honoured")
+	}
 	for _, name := range []string{"TABLE_NAME", "CREDENTIALS_SECRET_ID", "UNICO_AUTH_URL", "UNICO_BY_UNICO_URL"} {
 		m := map[string]string{}
 		for k, v := range base {

@@ -69,7 +69,7 @@ func (a *API) requireTenant(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		keyID := lambdaproxy.IdentityFrom(r.Context()).APIKeyID
 		tenant, ok := a.tenants(keyID)
-		if keyID == "" || !ok {
+		if !ok || tenant == "" {
 			writeError(w, r, domain.Errorf(domain.KindForbidden, "unknown_api_key", "The API key is not assigned to a tenant."))
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/unicogw/gateway/local/devstack"
@@ -33,6 +34,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	addr := fs.String("addr", "127.0.0.1:8080", "address of the local API")
 	simAddr := fs.String("sim-addr", "127.0.0.1:8090", "address of the Unico simulator")
 	logFile := fs.String("log", "", "write the functions' JSON logs to this file instead of stderr")
+	secretsAddr := fs.String("secrets-addr", "127.0.0.1:0", "address of the Secrets Manager endpoint")
+	dynamoPort := fs.Int("dynamo-port", 0, "DynamoDB Local's port (0: a free one); it listens on every interface")
+	samEnv := fs.String("sam-env", "", "write an env-vars file for `sam local` (--env-vars) pointing the functions at this stack")
+	containerHost := fs.String("container-host", "host.docker.internal", "how containers reach this machine (for -sam-env)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -45,7 +50,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer f.Close()
 		logs = f
 	}
-	opts := devstack.Options{APIAddr: *addr, SimAddr: *simAddr, LogOutput: logs,
+	opts := devstack.Options{APIAddr: *addr, SimAddr: *simAddr, LogOutput: logs, SecretsAddr: *secretsAddr, DynamoPort: *dynamoPort,
 		DemoAPIKey: "local-demo-key", OtherAPIKey: "local-other-key", WebhookPassword: "local-webhook-secret"}
 	if getenv("UNICO_AUTH_URL") != "" {
 		ext, err := external(getenv)
@@ -61,6 +66,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer s.Stop()
+	if *samEnv != "" {
+		if err := writeSAMEnv(*samEnv, s, *containerHost); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sam local env vars written to %s\n", *samEnv)
+	}
 	printTour(stdout, s)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "\nstopping")
@@ -128,4 +139,26 @@ func printTour(w io.Writer, s *devstack.Stack) {
 `, s.SimURL, s.APIURL, demo.APIKey, s.Tenants[1].APIKey)
 	}
 	fmt.Fprintln(w, "\nCtrl-C stops everything.")
+}
+
+// writeSAMEnv writes `sam local --env-vars` JSON: every function gets the stack's configuration
+// with loopback addresses replaced by the container host, and the demo tenant for requests
+// without an API key (sam local does not emulate API keys).
+func writeSAMEnv(path string, s *devstack.Stack, host string) error {
+	c := s.Config
+	keys, _ := json.Marshal(c.TenantKeys)
+	swap := func(u string) string { return strings.Replace(u, "127.0.0.1", host, 1) }
+	vars := map[string]string{
+		"TABLE_NAME": c.TableName, "CREDENTIALS_SECRET_ID": c.CredentialsSecretID,
+		"UNICO_AUTH_URL": swap(c.UnicoAuthURL), "UNICO_AUDIENCE": c.UnicoAudience, "UNICO_BY_UNICO_URL": swap(c.UnicoByUnicoURL),
+		"UNICO_BY_CLIENT_URL": swap(c.UnicoByClientURL), "UNICO_SIGN_URL": swap(c.UnicoSignURL), "TENANT_KEYS": string(keys),
+		"TENANT_WITHOUT_API_KEY":    s.Tenants[0].Name,
+		"AWS_ENDPOINT_URL_DYNAMODB": swap(s.DynamoEndpoint), "AWS_ENDPOINT_URL_SECRETS_MANAGER": swap(s.SecretsURL),
+		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+	}
+	b, err := json.MarshalIndent(map[string]any{"Parameters": vars}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
 }
