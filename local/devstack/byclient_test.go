@@ -15,6 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/unicogw/gateway/local/devstack"
 	"github.com/unicogw/gateway/local/dynamolocal/dynamolocaltest"
 	"github.com/unicogw/gateway/local/unicosim"
@@ -182,7 +186,7 @@ func TestByClientCapabilitySetsAndStatuses(t *testing.T) {
 			t.Fatalf("%s: no scenario %s", c.name, c.scenario)
 		}
 		body := b.body(c.capability, cpf, "", c.extra)
-		body["clientReference"] = fmt.Sprintf("bc-order-%d", i)
+		body["clientReference"] = fmt.Sprintf("%sorder-%d", b.prefix, i)
 		before := b.unicoCalls(postClient)
 		status, _, res := b.create(b.demo, body)
 		p, _ := res["process"].(map[string]any)
@@ -239,7 +243,7 @@ func TestByClientCapabilitySetsAndStatuses(t *testing.T) {
 		t.Errorf("the gateway asked for /processes/v2 %d times; it must not move the person's image", n)
 	}
 	// The list shows by-Client processes from the store.
-	if status, _, res := b.api.do("GET", "/v1/processes?clientReference=bc-order-0", b.demo, nil, nil); status != 200 ||
+	if status, _, res := b.api.do("GET", "/v1/processes?clientReference="+b.prefix+"order-0", b.demo, nil, nil); status != 200 ||
 		len(res["processes"].([]any)) != 1 || get(res["processes"].([]any)[0].(map[string]any), "integration") != "by_client" {
 		t.Errorf("list: %d %v", status, res)
 	}
@@ -551,7 +555,12 @@ func TestByClientSeedExamples(t *testing.T) {
 	if st := b.stored(id); st.State != domain.StateFailed || st.Decision.Outcome != domain.OutcomeRetry {
 		t.Errorf("seed 004 status 5 not recorded: %+v", st)
 	}
-	// ... and as the create's own answer.
+	// ... and as the create's own answer. The seed's id is fixed: forget an earlier run's copy
+	// (the package's DynamoDB Local lives as long as the test binary, e.g. with -count=2).
+	if _, err := dynamolocaltest.Client(t, ddb).DeleteItem(context.Background(), &dynamodb.DeleteItemInput{TableName: aws.String(b.s.TableName),
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "P#80371b2a-3ac7-432e-866d-57fe37896ac6"}, "sk": &types.AttributeValueMemberS{Value: "P"}}}); err != nil {
+		t.Fatal(err)
+	}
 	b.s.Sim.InjectFault(unicosim.Fault{Method: "POST", PathPrefix: "/processes/v1", Status: 200, Body: string(seed(unicoData + "seed004_byclient_1to1_status5.json")), Times: 1})
 	if st, _, res := b.create(b.demo, b.body("oneToOne", unicosim.ScenarioCPF("yes"), "", refs)); st != 201 ||
 		get(res, "process", "id") != "80371b2a-3ac7-432e-866d-57fe37896ac6" || get(res, "process", "state") != "failed" ||
@@ -696,13 +705,16 @@ func TestByClientDocuments(t *testing.T) {
 	}
 
 	// Biometric processes that do not qualify: refused before Unico, each with its code.
-	otherTenant := func() string {
-		status, _, res := b.create(b.other, b.body("identity", cpf, "", nil))
-		if status != 201 {
-			t.Fatalf("other tenant's process: %d %v", status, res)
-		}
-		return get(res, "process", "id").(string)
-	}()
+	// Another tenant's qualifying process, written through the store (the tenants "demo" and
+	// "other" are shared with the package's other tests, which count "other"'s processes).
+	store := dynamostore.New(dynamolocaltest.Client(t, ddb), b.s.TableName)
+	otherTenant := b.authProcess(cpf)
+	foreign := b.stored(otherTenant)
+	foreign.ID, foreign.Tenant = fmt.Sprintf("%08x-0000-4000-8000-%012x", time.Now().Unix()&0xffffffff, time.Now().UnixNano()&0xffffffffffff), "third-tenant"
+	if err := store.CreateProcess(context.Background(), foreign, nil); err != nil {
+		t.Fatal(err)
+	}
+	otherTenant = foreign.ID
 	created := func(capability, scenario string, extra map[string]any) string {
 		status, _, res := b.create(b.demo, b.body(capability, unicosim.ScenarioCPF(scenario), "", extra))
 		if status != 201 {
@@ -715,7 +727,6 @@ func TestByClientDocuments(t *testing.T) {
 	lowScore := created("riskScore", "inconclusive_low_score", nil)
 	failed := created("identity", "error_status5", nil)
 	old := b.authProcess(cpf)
-	store := dynamostore.New(dynamolocaltest.Client(t, ddb), b.s.TableName)
 	oldP := b.stored(old)
 	next := oldP
 	next.FinishedAt, next.Version = time.Now().Add(-25*time.Hour), oldP.Version+1
