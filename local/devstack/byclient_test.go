@@ -106,6 +106,37 @@ func (b *byClient) scanLogs(logs *logging.SyncBuffer, extra ...string) {
 	}
 }
 
+// scanTable reads every item of the table (processes and idempotency records) and fails on any
+// planted value: selfies, names and CPFs are never stored, the answer kept for a key included.
+func (b *byClient) scanTable(extra ...string) {
+	b.t.Helper()
+	out, err := dynamolocaltest.Client(b.t, ddb).Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(b.s.TableName)})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if len(out.Items) == 0 || out.LastEvaluatedKey != nil {
+		b.t.Fatalf("scan: %d items, more: %t", len(out.Items), out.LastEvaluatedKey != nil)
+	}
+	for _, item := range out.Items {
+		for name, v := range item {
+			var text string
+			switch v := v.(type) {
+			case *types.AttributeValueMemberS:
+				text = v.Value
+			case *types.AttributeValueMemberB:
+				text = string(v.Value)
+			default:
+				continue
+			}
+			for i, p := range append(b.planted, extra...) {
+				if p != "" && strings.Contains(text, p) {
+					b.t.Errorf("planted[%d] stored in attribute %s", i, name)
+				}
+			}
+		}
+	}
+}
+
 func reasonCodes(m map[string]any) []string {
 	var out []string
 	rs, _ := get(m, "decision", "reasons").([]any)
@@ -377,6 +408,7 @@ func TestByClientIdempotencyAfterClientTimeout(t *testing.T) {
 		t.Fatalf("same key, other body: %d %v", status, res)
 	}
 	b.scanLogs(logs)
+	b.scanTable()
 }
 
 // TestByClientUnicoErrorCodes maps every by-Client error code to its answer: the ones the
@@ -602,6 +634,7 @@ func TestByClientSeedExamples(t *testing.T) {
 		t.Errorf("seed 002 document: %d %v", code, r)
 	}
 	b.scanLogs(logs, info.ProcessAdditionalInfo.PersonImage, info.ProcessAdditionalInfo.PersonName, "Maria Composta")
+	b.scanTable(info.ProcessAdditionalInfo.PersonImage, "Maria Composta", "4815162342")
 }
 
 // authProcess creates a qualifying biometric process (identity yes) for cpf and returns its id.
@@ -762,6 +795,7 @@ func TestByClientDocuments(t *testing.T) {
 		t.Errorf("unknown document id: %d %v", status, res)
 	}
 	b.scanLogs(logs)
+	b.scanTable("4815162342", "Homer Simpson", "Daniel Coelho") // OCR content is not stored either
 }
 
 // TestByClientReadFallbacks: Unico's 410 with status 5 is a result; Unico down or refusing the
