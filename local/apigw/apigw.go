@@ -71,7 +71,9 @@ func invoke(route httpapi.Route, fn lambdaproxy.Handler, keys map[string]string)
 			return
 		}
 		ev := Event(r, route, keyID, body)
-		ctx, cancel := context.WithTimeout(r.Context(), 29*time.Second)
+		// API Gateway lets the integration run to its end when the client goes away (a caller
+		// that times out does not cancel the Lambda), so the caller's disconnect is not passed on.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 29*time.Second)
 		defer cancel()
 		res, err := fn(ctx, ev)
 		if err != nil {

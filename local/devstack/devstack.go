@@ -181,7 +181,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		}
 		apiKeys := map[string]string{}
 		for capability, value := range creds.APIKeys {
-			apiKeys[value] = capability
+			apiKeys[value] = simCapabilitySets[capability]
 		}
 		s.Sim = unicosim.New(unicosim.Config{
 			PublicKey: &key.PublicKey, ServiceAccount: creds.ServiceAccount, TenantID: creds.TenantID, Audience: s.SimURL,
@@ -231,6 +231,17 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	}
 	s.closers = append(s.closers, serve(apiLn, apigw.New(httpapi.Routes(), handlers, keys)))
 	return s, nil
+}
+
+// simCapabilitySets are the simulator's capability sets behind each by-Client API key, as Unico
+// provisions them (reference §4.1): every biometric set includes liveness (so SDK captures are
+// required), identity adds the Serpro score, and the 1:1 set has no identity verification.
+var simCapabilitySets = map[string]string{
+	unico.CapabilityLiveness:  "liveness",
+	unico.CapabilityIdentity:  "liveness,identity,serpro",
+	unico.CapabilityRiskScore: "liveness,identity,riskScore",
+	unico.CapabilityOneToOne:  "liveness,oneToOne",
+	unico.CapabilityDocuments: "documents",
 }
 
 // Stop shuts every part down, in reverse order.

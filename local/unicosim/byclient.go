@@ -90,9 +90,13 @@ var selfieHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","
 
 // NewSelfieJWT returns an opaque stand-in for the SDK's "encrypted" selfie capture. It is valid for
 // 10 minutes and for one by-Client process; only the Simulator that issued it accepts it.
-func (s *Simulator) NewSelfieJWT() string {
+func (s *Simulator) NewSelfieJWT() string { return s.NewSelfieJWTAt(s.now()) }
+
+// NewSelfieJWTAt is NewSelfieJWT for a capture taken at issued: a time more than 10 minutes ago
+// makes a selfie that Unico refuses with 10507 (expired).
+func (s *Simulator) NewSelfieJWTAt(issued time.Time) string {
 	jti := randomToken(18)
-	now := s.now()
+	now := issued
 	payload, _ := json.Marshal(map[string]any{"jti": jti, "iat": now.Unix(), "enc": randomToken(96)})
 	body := selfieHeader + "." + base64.RawURLEncoding.EncodeToString(payload)
 	tok := body + "." + s.sign(body)
@@ -211,7 +215,8 @@ type clientAnswer struct {
 type clientProcess struct {
 	id            string
 	cpf, name     string
-	answer        clientAnswer // the stored result (biometric) or the last computed one (document)
+	answer        clientAnswer  // the stored result (biometric) or the last computed one (document)
+	later         *clientAnswer // scenario in_progress: what the next GET answers (status 3)
 	createdAt     time.Time
 	finishedAt    time.Time
 	transactionID string
@@ -378,6 +383,13 @@ func (s *Simulator) createBiometricProcess(caps capSet, req *clientRequest) (cli
 	o := scenarioFor(sub.Code, byClient).client
 	ans := biometricAnswer(newUUID(), caps, o)
 	cp := &clientProcess{id: ans.ID, cpf: sub.Code, name: sub.Name, answer: ans, createdAt: now, finishedAt: now, transactionID: newUUID()}
+	if o.inProgress {
+		// GUESS: how long Unico stays in status 1 is not documented; the next GET sees status 3.
+		later := ans
+		cp.later, cp.finishedAt = &later, time.Time{}
+		ans = clientAnswer{ID: ans.ID, Status: 1}
+		cp.answer = ans
+	}
 	s.clientProcs[cp.id] = cp
 	return ans, nil
 }
@@ -385,7 +397,7 @@ func (s *Simulator) createBiometricProcess(caps capSet, req *clientRequest) (cli
 // biometricAnswer composes the synchronous answer from the key's capabilities and the scenario.
 func biometricAnswer(id string, caps capSet, o clientOutcome) clientAnswer {
 	ans := clientAnswer{ID: id, Status: o.status}
-	if o.status == 5 {
+	if o.status == 5 || o.status == 4 {
 		return ans
 	}
 	identity := caps.identity || caps.riskScore
@@ -586,6 +598,11 @@ func (s *Simulator) clientGet(w http.ResponseWriter, r *http.Request, v2 bool) {
 	}
 	s.mu.Lock()
 	cp := s.clientProcs[strings.ToLower(id)]
+	if raw, ok := s.rawClient[strings.ToLower(id)]; ok && cp == nil {
+		s.mu.Unlock()
+		writeRawJSON(w, raw.status, raw.body)
+		return
+	}
 	if cp == nil {
 		s.mu.Unlock()
 		// GUESS: the code of this error is not documented.
@@ -594,6 +611,14 @@ func (s *Simulator) clientGet(w http.ResponseWriter, r *http.Request, v2 bool) {
 	}
 	if cp.document {
 		s.completeDocumentLocked(cp)
+	}
+	if cp.later != nil {
+		cp.answer, cp.later, cp.finishedAt = *cp.later, nil, s.now()
+	}
+	if raw, ok := s.rawClient[cp.id]; ok {
+		s.mu.Unlock()
+		writeRawJSON(w, raw.status, raw.body)
+		return
 	}
 	ans := cp.answer
 	if cp.document && ans.Status == 3 {
@@ -660,4 +685,29 @@ func (s *Simulator) handleReusableDocuments(w http.ResponseWriter, r *http.Reque
 	writeJSON(w, http.StatusOK, struct {
 		Items []documentItem `json:"items"`
 	}{items})
+}
+
+// ---- raw answers ----
+
+type rawClientAnswer struct {
+	status int
+	body   []byte
+}
+
+// SetRawClientProcess makes GET /processes/v1/{id} and /processes/v2/{id} for processID answer
+// exactly rawJSON with HTTP status (0 means 200), whether or not the simulator created that
+// process: a test serves Unico's documented examples verbatim (trailing commas, capitalised
+// values, 410 bodies). nil rawJSON removes the override.
+func (s *Simulator) SetRawClientProcess(processID string, status int, rawJSON []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := strings.ToLower(processID)
+	if rawJSON == nil {
+		delete(s.rawClient, id)
+		return
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	s.rawClient[id] = rawClientAnswer{status: status, body: append([]byte(nil), rawJSON...)}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"image"
 	"image/jpeg"
+	"strings"
 	"testing"
 	"time"
 )
@@ -330,5 +331,66 @@ func TestClientDocumentDelayAndFinish(t *testing.T) {
 	_, b, _ = f.call("GET", "/documents/v1?code="+cpf+"&type=BR_CNH", nil, "APIKEY: "+keyAll)
 	if m := mustJSON(t, b); dig(m, "items", 0, "documentId") != dig(d, "document", "id") {
 		t.Fatalf("captured document not listed: %s", b)
+	}
+}
+
+func TestClientInProgressCanceledAgedSelfieAndRaw(t *testing.T) {
+	f := newFixture(t, nil)
+	f.mint()
+	// in_progress: status 1 on POST, the full result on the next GET.
+	code, m := f.post(keyIdentity, bioBody(ScenarioCPF("in_progress"), f.sim.NewSelfieJWT()))
+	if code != 200 || m["status"] != float64(1) || m["unicoId"] != nil {
+		t.Fatalf("in_progress POST: %d %v", code, m)
+	}
+	id := m["id"].(string)
+	code, b, _ := f.call("GET", "/processes/v1/"+id, nil, "APIKEY: "+keyIdentity)
+	if g := mustJSON(t, b); code != 200 || g["status"] != float64(3) || dig(g, "unicoId", "result") != "yes" {
+		t.Fatalf("in_progress GET: %d %s", code, b)
+	}
+	// canceled: status 4 both ways.
+	code, m = f.post(keyIdentity, bioBody(ScenarioCPF("canceled"), f.sim.NewSelfieJWT()))
+	if code != 200 || m["status"] != float64(4) || m["unicoId"] != nil {
+		t.Fatalf("canceled POST: %d %v", code, m)
+	}
+	code, b, _ = f.call("GET", "/processes/v1/"+m["id"].(string), nil, "APIKEY: "+keyIdentity)
+	if g := mustJSON(t, b); code != 200 || g["status"] != float64(4) {
+		t.Fatalf("canceled GET: %d %s", code, b)
+	}
+	// A capture taken 11 minutes ago is expired; one taken 9 minutes ago is fine.
+	if code, m := f.post(keyIdentity, bioBody("73689290074", f.sim.NewSelfieJWTAt(f.clock.Now().Add(-11*time.Minute)))); code != 400 || dig(m, "error", "code") != "10507" {
+		t.Fatalf("aged selfie: %d %v", code, m)
+	}
+	if code, m := f.post(keyIdentity, bioBody("73689290074", f.sim.NewSelfieJWTAt(f.clock.Now().Add(-9*time.Minute)))); code != 200 {
+		t.Fatalf("9-minute-old selfie: %d %v", code, m)
+	}
+	// Raw answers: for a simulated process and for an id the simulator never created, on v1 and v2.
+	raw := []byte("{\n\"id\": \"x\",\n\"status\": 5\n  }\n")
+	f.sim.SetRawClientProcess(id, 410, raw)
+	other := newUUID()
+	f.sim.SetRawClientProcess(strings.ToUpper(other), 0, []byte(`{"id":"y","status":3,}`))
+	for _, v := range []string{"v1", "v2"} {
+		if code, b, _ := f.call("GET", "/processes/"+v+"/"+id, nil, "APIKEY: "+keyIdentity); code != 410 || !bytes.Equal(b, raw) {
+			t.Fatalf("raw %s: %d %q", v, code, b)
+		}
+		if code, b, _ := f.call("GET", "/processes/"+v+"/"+other, nil, "APIKEY: "+keyIdentity); code != 200 || string(b) != `{"id":"y","status":3,}` {
+			t.Fatalf("raw unknown id %s: %d %q", v, code, b)
+		}
+	}
+	// Through the control API, then removed.
+	if code, _, _ := f.call("PUT", "/__sim/client-processes/"+id+"/raw?status=200", `{"id":"z","status":2}`); code != 204 {
+		t.Fatalf("control PUT: %d", code)
+	}
+	if code, b, _ := f.call("GET", "/processes/v1/"+id, nil, "APIKEY: "+keyIdentity); code != 200 || mustJSON(t, b)["status"] != float64(2) {
+		t.Fatalf("after control PUT: %d %s", code, b)
+	}
+	if code, _, _ := f.call("DELETE", "/__sim/client-processes/"+id+"/raw", nil); code != 204 {
+		t.Fatalf("control DELETE: %d", code)
+	}
+	if code, b, _ := f.call("GET", "/processes/v1/"+id, nil, "APIKEY: "+keyIdentity); code != 200 || mustJSON(t, b)["status"] != float64(3) {
+		t.Fatalf("after DELETE: %d %s", code, b)
+	}
+	// Raw answers still need a valid token and APIKEY.
+	if code, _, _ := f.call("GET", "/processes/v1/"+other, nil); code != 400 {
+		t.Fatalf("raw without APIKEY: %d", code)
 	}
 }

@@ -21,6 +21,9 @@ import (
 //	POST   /__sim/processes/{id}/webhook   redeliver the webhook
 //	PUT    /__sim/processes/{id}/raw       body = the exact bytes GetProcess must answer
 //	DELETE /__sim/processes/{id}/raw
+//	PUT    /__sim/client-processes/{id}/raw?status=410   body = the exact bytes GET /processes/v1|v2/{id}
+//	                                        must answer, with that HTTP status (default 200)
+//	DELETE /__sim/client-processes/{id}/raw
 //	POST   /__sim/faults                   {"method":"POST","pathPrefix":"/oauth2/token","status":503,
 //	                                        "body":"...","retryAfter":"2","delay":"2s","times":1}
 //	DELETE /__sim/faults
@@ -43,6 +46,8 @@ func (s *Simulator) controlRoutes() {
 	m.HandleFunc("POST /__sim/processes/{id}/webhook", s.ctlWebhook)
 	m.HandleFunc("PUT /__sim/processes/{id}/raw", s.ctlRaw)
 	m.HandleFunc("DELETE /__sim/processes/{id}/raw", s.ctlRaw)
+	m.HandleFunc("PUT /__sim/client-processes/{id}/raw", s.ctlRawClient)
+	m.HandleFunc("DELETE /__sim/client-processes/{id}/raw", s.ctlRawClient)
 	m.HandleFunc("POST /__sim/faults", s.ctlAddFault)
 	m.HandleFunc("DELETE /__sim/faults", func(w http.ResponseWriter, r *http.Request) {
 		s.ClearFaults()
@@ -132,6 +137,30 @@ func (s *Simulator) ctlRaw(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.SetRawProcess(r.PathValue("id"), body)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Simulator) ctlRawClient(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodDelete {
+		s.SetRawClientProcess(r.PathValue("id"), 0, nil)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	status := http.StatusOK
+	if v := r.URL.Query().Get("status"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 100 || n > 599 {
+			writeJSON(w, http.StatusBadRequest, controlError{"status must be an HTTP status"})
+			return
+		}
+		status = n
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, controlError{err.Error()})
+		return
+	}
+	s.SetRawClientProcess(r.PathValue("id"), status, body)
 	w.WriteHeader(http.StatusNoContent)
 }
 

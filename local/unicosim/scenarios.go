@@ -71,6 +71,8 @@
 //	divergence                  20000001180  status 2 with riskScore keys (unicoId inconclusive); else like inconclusive
 //	yes_with_documents          20000001260  like yes, and GET /documents/v1 lists a CNH and an RG for this CPF
 //	inconclusive_low_score      20000001341  status 3, unicoId inconclusive, liveness 1, score -40 (riskScore keys)
+//	in_progress                 20000001422  POST answers {"id","status":1}; the next GET answers like yes (status 3)
+//	canceled                    20000001694  status 4 (canceled) on POST and GET: {"id","status":4}
 //
 // By-Unico scenario CPFs used by Client map to the closest answer (approved → yes, approved_by_score →
 // inconclusive with score 50, rejected_identity → no, rejected_liveness → not_live, rejected_fraudster
@@ -148,6 +150,7 @@ type clientOutcome struct {
 	authShape  bool // 1:1 answered as "authenticated": bool instead of biometryToken.result
 	documents  bool // the CPF has reusable documents
 	divergence bool
+	inProgress bool // POST answers status 1; the next GET answers the full result (status 3)
 }
 
 type scenarioDef struct {
@@ -200,6 +203,8 @@ var (
 	cMatchA   = clientOutcome{status: 3, unicoID: "yes", live: true, match: true, authShape: true}
 	cNoMatchT = clientOutcome{status: 3, unicoID: "no", live: true, match: false}
 	cNoMatchA = clientOutcome{status: 3, unicoID: "no", live: true, match: false, authShape: true}
+	cPending  = clientOutcome{status: 3, unicoID: "yes", live: true, match: true, inProgress: true}
+	cCanceled = clientOutcome{status: 4}
 )
 
 func withSelfieForbidden(o unicoOutcome) unicoOutcome { o.selfieForbidden = true; return o }
@@ -240,6 +245,8 @@ var scenarioDefs = []scenarioDef{
 	{Scenario{"divergence", "20000001180", byClient, "status 2 for riskScore keys"}, uDiverge, cDiverge},
 	{Scenario{"yes_with_documents", "20000001260", byClient, "like yes; GET /documents/v1 lists a CNH and an RG"}, uApproved, cYesDocs},
 	{Scenario{"inconclusive_low_score", "20000001341", byClient, "status 3, unicoId inconclusive, score -40 for riskScore keys"}, uLowScore, cIncLow},
+	{Scenario{"in_progress", "20000001422", byClient, "POST answers status 1; the next GET answers like yes (status 3)"}, uApproved, cPending},
+	{Scenario{"canceled", "20000001694", byClient, "status 4 (canceled) on POST and GET"}, uApproved, cCanceled},
 }
 
 var (

@@ -112,8 +112,9 @@ type Simulator struct {
 	processes   map[string]*process // by Unico
 	raw         map[string][]byte   // SetRawProcess
 	clientProcs map[string]*clientProcess
-	selfies     map[string]*selfieRec // jti -> record
-	signDocs    map[string]string     // sign documentId -> process id
+	rawClient   map[string]rawClientAnswer // SetRawClientProcess
+	selfies     map[string]*selfieRec      // jti -> record
+	signDocs    map[string]string          // sign documentId -> process id
 	reusable    map[string][]reusableDoc
 	faults      []*faultEntry
 	stats       Stats
@@ -159,6 +160,7 @@ func New(cfg Config) *Simulator {
 		processes:   map[string]*process{},
 		raw:         map[string][]byte{},
 		clientProcs: map[string]*clientProcess{},
+		rawClient:   map[string]rawClientAnswer{},
 		selfies:     map[string]*selfieRec{},
 		signDocs:    map[string]string{},
 		reusable:    map[string][]reusableDoc{},

@@ -23,6 +23,14 @@ type CreateRequest struct {
 	UseCase            string         `json:"useCase,omitempty"`
 	BackCamera         *bool          `json:"backCamera,omitempty"`
 	SignatureDocuments []SignDocument `json:"signatureDocuments,omitempty"`
+
+	// By Client (integration "by_client"); see byclient.go.
+	Capability         string           `json:"capability,omitempty"`
+	Selfie             string           `json:"selfie,omitempty"` // the SDK's encrypted JWT: opaque, never stored or logged
+	SubsidiaryID       string           `json:"subsidiaryId,omitempty"`
+	ReferenceProcessID string           `json:"referenceProcessId,omitempty"`
+	References         []ReferenceInput `json:"references,omitempty"`
+	Document           *DocumentInput   `json:"document,omitempty"`
 }
 
 // PersonInput is the person a process verifies.
@@ -32,6 +40,8 @@ type PersonInput struct {
 	Phone         string   `json:"phone,omitempty"`
 	Email         string   `json:"email,omitempty"`
 	Notifications []string `json:"notifications,omitempty"` // whatsapp, sms, email (or Unico's NOTIFICATION_CHANNEL_*)
+	Gender        string   `json:"gender,omitempty"`        // by Client: M or F
+	BirthDate     string   `json:"birthDate,omitempty"`     // by Client: YYYY-MM-DD
 }
 
 // SignDocument is one PDF to be signed in a *sign flow.

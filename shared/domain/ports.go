@@ -67,6 +67,14 @@ type HostedUnico interface {
 	GetProcess(ctx context.Context, id string) (unico.Process, error)
 }
 
+// ClientUnico is Unico's by-Client API (the app captures the selfie with Unico's SDK). capability
+// (unico.Capability*) chooses the APIKEY.
+type ClientUnico interface {
+	CreateClientProcess(ctx context.Context, capability string, req unico.ClientProcessRequest) (unico.ClientProcess, error)
+	GetClientProcess(ctx context.Context, capability, id string, v2 bool) (unico.ClientProcess, error)
+	ListReusableDocuments(ctx context.Context, capability, cpf, docType string) (unico.ReusableDocuments, error)
+}
+
 // Secrets gives the keys the domain needs from the credentials secret.
 type Secrets interface {
 	CPFHashKey(ctx context.Context) ([]byte, error)

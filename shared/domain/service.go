@@ -27,6 +27,7 @@ type Service struct {
 	lister  ProcessLister
 	idem    IdempotencyStore
 	hosted  HostedUnico
+	client  ClientUnico
 	secrets Secrets
 	cfg     Config
 }
@@ -37,6 +38,7 @@ type Deps struct {
 	Lister      ProcessLister
 	Idempotency IdempotencyStore
 	Hosted      HostedUnico
+	Client      ClientUnico // by Client; nil answers by_client creates with 503
 	Secrets     Secrets
 }
 
@@ -60,7 +62,7 @@ func NewService(d Deps, cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Service{store: d.Store, lister: d.Lister, idem: d.Idempotency, hosted: d.Hosted, secrets: d.Secrets, cfg: cfg}
+	return &Service{store: d.Store, lister: d.Lister, idem: d.Idempotency, hosted: d.Hosted, client: d.Client, secrets: d.Secrets, cfg: cfg}
 }
 
 // CreateInput is one create call: the tenant, its Idempotency-Key and the fingerprint of the
@@ -95,9 +97,13 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (CreateResult, boo
 	)
 	switch in.Request.Integration {
 	case ByUnico, "":
-		hostedReq, cpf, err = hostedRequest(in.Request)
+		if err = rejectClientFields(in.Request); err == nil {
+			hostedReq, cpf, err = hostedRequest(in.Request)
+		}
+	case ByClient:
+		return s.createByClient(ctx, in)
 	default:
-		err = invalid("invalid_integration", "integration must be by_unico.")
+		err = invalid("invalid_integration", "integration must be by_unico or by_client.")
 	}
 	if err != nil {
 		return CreateResult{}, false, err
@@ -196,6 +202,9 @@ func (s *Service) Get(ctx context.Context, tenant, id string) (ProcessView, erro
 	}
 	if p.Redacted {
 		return storedView(p), nil
+	}
+	if p.Integration == ByClient {
+		return s.getByClient(ctx, p)
 	}
 	up, err := s.hosted.GetProcess(ctx, id)
 	if err != nil {

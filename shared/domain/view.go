@@ -24,6 +24,7 @@ type ProcessView struct {
 	Results         *HostedResults `json:"results,omitempty"`
 	Documents       []DocumentView `json:"documents,omitempty"`
 	Signature       *SignatureView `json:"signature,omitempty"`
+	ClientResults   *ClientResults `json:"clientResults,omitempty"` // by Client (byclient.go)
 	Redacted        bool           `json:"redacted,omitempty"`
 	// Source is "unico" when the results were read from Unico for this answer, "store" when
 	// Unico could not be reached (or the process is redacted) and only the recorded state and

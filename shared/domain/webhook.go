@@ -65,6 +65,12 @@ func (s *Service) HandleUnicoWebhook(ctx context.Context, ev UnicoWebhook) error
 		if p.State.Final() || p.Redacted {
 			return nil
 		}
+		if p.Integration == ByClient { // by-Client document processes finish asynchronously
+			if _, err := s.refreshClient(ctx, p); err != nil {
+				return clientUnicoError(err)
+			}
+			return nil
+		}
 		up, err := s.hosted.GetProcess(ctx, ev.ProcessID)
 		if err != nil {
 			return unicoError(err)

@@ -97,7 +97,7 @@ func New(cfg Config, o Options) (*Gateway, error) {
 	}
 	tokens := client.Tokens()
 
-	svc := domain.NewService(domain.Deps{Store: store, Lister: store, Idempotency: store, Hosted: client, Secrets: hashKeys{creds}},
+	svc := domain.NewService(domain.Deps{Store: store, Lister: store, Idempotency: store, Hosted: client, Client: byClient{client}, Secrets: hashKeys{creds}},
 		domain.Config{Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, MinRiskScore: cfg.MinRiskScore, Now: o.Now, Log: log})
 	api := httpapi.New(httpapi.Deps{Service: svc, Tenants: cfg.tenantResolver(), Log: log, Now: o.Now,
 		WebhookCredentials: func(ctx context.Context) ([]unico.WebhookCredential, error) {

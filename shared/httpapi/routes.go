@@ -26,6 +26,7 @@ func Routes() []Route {
 		{http.MethodPost, "/v1/processes", FunctionCreate, true},
 		{http.MethodGet, "/v1/processes", FunctionGet, true},
 		{http.MethodGet, "/v1/processes/{id}", FunctionGet, true},
+		{http.MethodGet, "/v1/documents", FunctionGet, true},
 		{http.MethodPost, "/webhooks/unico", FunctionWebhook, false},
 	}
 }
@@ -36,6 +37,7 @@ func (a *API) routeHandlers() map[string]http.Handler {
 		"POST /v1/processes":     a.handleCreate(),
 		"GET /v1/processes":      a.handleList(),
 		"GET /v1/processes/{id}": a.handleGet(),
+		"GET /v1/documents":      a.handleReusableDocuments(),
 		"POST /webhooks/unico":   a.handleUnicoWebhook(),
 	}
 }

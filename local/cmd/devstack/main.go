@@ -136,7 +136,13 @@ func printTour(w io.Writer, s *devstack.Stack) {
 
   # list the tenant's processes
   curl -s '%[2]s/v1/processes?limit=10' -H 'x-api-key: %[3]s'
-`, s.SimURL, s.APIURL, demo.APIKey, s.Tenants[1].APIKey)
+
+  # by Client: mint an SDK-like selfie (10 minutes, single use) and submit it: synchronous verdict
+  SELFIE=$(curl -s -X POST %[1]s/__sim/selfies | sed 's/.*"selfie":"\([^"]*\)".*/\1/')
+  curl -s -X POST %[2]s/v1/processes -H 'x-api-key: %[3]s' -H 'Idempotency-Key: demo-bc-1' \
+    -H 'Content-Type: application/json' \
+    -d '{"integration":"by_client","capability":"identity","selfie":"'$SELFIE'","person":{"cpf":"%[5]s","name":"Maria Silva"}}'
+`, s.SimURL, s.APIURL, demo.APIKey, s.Tenants[1].APIKey, unicosim.ScenarioCPF("yes"))
 	}
 	fmt.Fprintln(w, "\nCtrl-C stops everything.")
 }
