@@ -1082,3 +1082,26 @@ func checkUnicoError(t *testing.T, status int, hdr http.Header, res map[string]a
 		t.Errorf("Unico's message passed on: %q", msg)
 	}
 }
+
+// TestByUnicoUnknownValuesKept: enum values the gateway does not know are kept verbatim in the
+// answer, logged, and decided "review" (never a 500, never dropped).
+func TestByUnicoUnknownValuesKept(t *testing.T) {
+	s, logs := startStackWith(t, nil)
+	api := client{t, s.APIURL}
+	demo := s.Tenants[0].APIKey
+	id, _ := create(t, api, demo, flowBody("id", unicosim.ScenarioCPF("approved"), ""))
+	raw := loadSeed(t, "seed003_byunico_id.json")
+	raw = bytes.ReplaceAll(raw, []byte("53060f52-f146-4c12-a234-5bb5031f6f5b"), []byte(id)) // id replaced: see TestByUnicoSeedsThroughRead
+	raw = bytes.Replace(raw, []byte(`"PROCESS_RESULT_OK"`), []byte(`"PROCESS_RESULT_SOMETHING_NEW"`), 1)
+	raw = bytes.Replace(raw, []byte(`"LIVENESS_RESULT_LIVE"`), []byte(`"LIVENESS_RESULT_MAYBE"`), 1)
+	s.Sim.SetRawProcess(id, raw)
+	status, _, v := api.do("GET", "/v1/processes/"+id, demo, nil, nil)
+	if status != 200 || get(v, "unico", "result") != "PROCESS_RESULT_SOMETHING_NEW" ||
+		get(v, "results", "authenticationInfo", "livenessResult") != "LIVENESS_RESULT_MAYBE" ||
+		get(v, "decision", "outcome") != "review" || firstReason(v) != domain.ReasonUnknownResult {
+		t.Fatalf("unknown values: %d %v", status, v)
+	}
+	if !strings.Contains(logs.String(), "PROCESS_RESULT_SOMETHING_NEW") || !strings.Contains(logs.String(), "LIVENESS_RESULT_MAYBE") {
+		t.Fatal("unknown enum values were not logged")
+	}
+}

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/unicogw/gateway/shared/domain"
@@ -29,7 +28,6 @@ func writeArtefact(w http.ResponseWriter, r *http.Request, a unico.Artefact, err
 	}
 	h := w.Header()
 	h.Set("Content-Type", artefactContentType(a))
-	h.Set("Content-Length", strconv.Itoa(len(a.Data)))
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
