@@ -777,12 +777,14 @@ func TestByUnicoArtefacts(t *testing.T) {
 		Body: base64.StdEncoding.EncodeToString(ev.Data), Times: 1})
 	binary("/v1/processes/"+id+"/signed-documents/"+docs[0], "application/pdf", ev.Data)
 
-	// Tenancy and document ownership: nothing is asked of Unico's file endpoints.
-	other1, _ := create(t, api, other, flowBody("idsign", cpf, ""))
-	if err := s.Sim.Finish(ctx, other1, ""); err != nil {
+	// Tenancy and document ownership: nothing is asked of Unico's file endpoints. otherDoc
+	// belongs to another process (of the same tenant: the package's tests share the table and
+	// the end-to-end test expects the "other" tenant to own nothing).
+	second, _ := create(t, api, demo, flowBody("idsign", cpf, ""))
+	if err := s.Sim.Finish(ctx, second, ""); err != nil {
 		t.Fatal(err)
 	}
-	otherDoc := signDocIDs(t, api, other, other1)[0]
+	otherDoc := signDocIDs(t, api, demo, second)[0]
 	calls := func() int {
 		st := s.Sim.Stats().Calls
 		return st["GET /client/v1/process/{id}/selfie"] + st["GET /client/v1/process/{id}/evidenceset"] +
