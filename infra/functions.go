@@ -78,6 +78,12 @@ func newFunctions(stack awscdk.Stack, p GatewayStackProps, table awsdynamodb.Tab
 	if p.AWSEndpointURL != "" {
 		env["AWS_ENDPOINT_URL"] = jsii.String(p.AWSEndpointURL)
 	}
+	if p.UnicoSignEvidencePath != "" {
+		env["UNICO_SIGN_EVIDENCE_PATH"] = jsii.String(p.UnicoSignEvidencePath)
+	}
+	if p.MinRiskScore != nil {
+		env["MIN_RISK_SCORE"] = jsii.String(strconv.FormatFloat(*p.MinRiskScore, 'f', -1, 64))
+	}
 	// DynamoDB and Secrets Manager call KMS on the function's behalf: the key may be used
 	// through them only.
 	viaServices := &map[string]any{"StringEquals": map[string]any{"kms:ViaService": []*string{

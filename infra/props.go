@@ -17,6 +17,11 @@
 //	                    uat https://api.id.uat.unico.app, production https://api.id.unico.app
 //	unicoSignUrl        Unico Sign host (signed documents and their evidence).
 //	                    uat https://signhom.acesso.io, production https://sign.acesso.io
+//	unicoSignEvidencePath  optional path of GetEvidenceSign on unicoSignUrl, with {documentId}
+//	                    (default /api/v1/service/evidence/{documentId}; Unico's documentation does
+//	                    not confirm it, so ask Unico and set it here).
+//	minRiskScore        optional risk score at or above which an inconclusive identity is
+//	                    approved (default 50; Unico's scores run from -100 to +100).
 //	tenants             JSON list, one entry per app backend (at least one); each gets an API key
 //	                    and a usage plan:
 //	                    [{"name":"default","rateLimit":5,"burstLimit":10,"quotaLimit":100000,"quotaPeriod":"MONTH"}]
@@ -126,6 +131,10 @@ type GatewayStackProps struct {
 	ApiGatewayCloudWatchRole *bool
 	// AWSEndpointURL is set as AWS_ENDPOINT_URL on every function (LocalStack only).
 	AWSEndpointURL string
+
+	// UnicoSignEvidencePath and MinRiskScore: "" and nil keep the functions' defaults.
+	UnicoSignEvidencePath string
+	MinRiskScore          *float64
 }
 
 // NeverExpireLogs is the LogRetentionDays value for logs that never expire (context value 0).
@@ -221,6 +230,12 @@ func (p GatewayStackProps) Validate() error {
 	if u, err := url.Parse(p.AWSEndpointURL); p.AWSEndpointURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		bad("awsEndpointUrl %q: want an http(s) URL such as http://localhost.localstack.cloud:4566", p.AWSEndpointURL)
 	}
+	if v := p.UnicoSignEvidencePath; v != "" && (!strings.HasPrefix(v, "/") || !strings.Contains(v, "{documentId}")) {
+		bad("unicoSignEvidencePath %q: want a path starting with / that contains {documentId}", v)
+	}
+	if v := p.MinRiskScore; v != nil && (*v < -100 || *v > 100 || math.IsNaN(*v)) {
+		bad("minRiskScore %v: want a number between -100 and 100", *v)
+	}
 	seen := map[string]bool{}
 	var rateSum float64
 	for _, t := range p.Tenants {
@@ -304,6 +319,8 @@ func PropsFromContext(scope constructs.Construct) (*GatewayStackProps, error) {
 	get("unicoByUnicoUrl", &p.UnicoHosts.ByUnicoURL)
 	get("unicoByClientUrl", &p.UnicoHosts.ByClientURL)
 	get("unicoSignUrl", &p.UnicoHosts.SignURL)
+	get("unicoSignEvidencePath", &p.UnicoSignEvidencePath)
+	get("minRiskScore", &p.MinRiskScore)
 	get("tenants", &p.Tenants)
 	get("retentionDays", &p.RetentionDays)
 	get("unicoRateLimit", &p.UnicoRateLimit)

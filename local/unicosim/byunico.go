@@ -426,11 +426,13 @@ func (s *Simulator) handleSelfie(w http.ResponseWriter, r *http.Request) {
 	}
 	s.expireIfDueLocked(p)
 	now := s.now()
-	avail := p.state == stFinished && (p.result == resOK || p.result == resInvalidIdentity) &&
-		!p.fi.smart && now.Before(p.finished.Add(selfieRetention))
+	exists := p.state == stFinished && (p.result == resOK || p.result == resInvalidIdentity) && !p.fi.smart
+	avail := exists && now.Before(p.finished.Add(selfieRetention))
 	forbidden := p.outcome.selfieForbidden
 	s.mu.Unlock()
 	switch {
+	case exists && !avail:
+		writeRetentionPassed(w, "selfie")
 	case !avail:
 		// The selfie exists only for completed journeys, for 8 hours, never for idsmart.
 		writeGRPCError(w, http.StatusNotFound, 5, "error getting selfie: rpc error: code = NotFound desc = selfie not found")
@@ -439,6 +441,13 @@ func (s *Simulator) handleSelfie(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, fileJSON{FileContents: base64.StdEncoding.EncodeToString(selfieJPEG(!raw)), ContentType: "image/jpeg"})
 	}
+}
+
+// writeRetentionPassed answers an artefact that existed but whose retention window passed.
+// GUESS: the reference's retention table gives "410 Gone" for a document fetched after its
+// retention (developer.unico.io error codes); the body is the grpc-gateway envelope.
+func writeRetentionPassed(w http.ResponseWriter, what string) {
+	writeGRPCError(w, http.StatusGone, 5, "error getting "+what+": retention period has passed")
 }
 
 type fileJSON struct {
@@ -455,8 +464,8 @@ func (s *Simulator) handleEvidenceSet(w http.ResponseWriter, r *http.Request) {
 	}
 	s.expireIfDueLocked(p)
 	now := s.now()
-	avail := p.state == stFinished && (p.result == resOK || p.result == resInvalidIdentity) &&
-		now.Before(p.finished.Add(evidenceRetention))
+	exists := p.state == stFinished && (p.result == resOK || p.result == resInvalidIdentity)
+	avail := exists && now.Before(p.finished.Add(evidenceRetention))
 	var lines []string
 	if avail {
 		lines = []string{
@@ -471,6 +480,10 @@ func (s *Simulator) handleEvidenceSet(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
+	if exists && !avail {
+		writeRetentionPassed(w, "evidence set")
+		return
+	}
 	if !avail {
 		writeGRPCError(w, http.StatusNotFound, 5, "error getting evidence set: rpc error: code = NotFound desc = evidence set not found")
 		return

@@ -337,8 +337,22 @@ func TestSelfieAndEvidenceSet(t *testing.T) {
 	}
 	f.clock.Advance(2*time.Hour + time.Second)
 	f.mint()
-	if code, _, _ := f.call("GET", "/client/v1/process/"+id+"/evidenceset", nil); code != 404 {
-		t.Fatalf("evidence after 2 h: %d", code)
+	if code, b, _ := f.call("GET", "/client/v1/process/"+id+"/evidenceset", nil); code != 410 || mustJSON(t, b)["code"] != float64(5) {
+		t.Fatalf("evidence after 2 h: %d %s", code, b)
+	}
+	if code, _, _ := f.call("GET", "/client/v1/process/"+id+"/selfie", nil); code != 200 {
+		t.Fatalf("selfie within 8 h: %d", code)
+	}
+	f.clock.Advance(6 * time.Hour)
+	f.mint()
+	if code, _, _ := f.call("GET", "/client/v1/process/"+id+"/selfie", nil); code != 410 {
+		t.Fatalf("selfie after 8 h: %d", code)
+	}
+	// An ERROR result never had artefacts: 404, whatever the time.
+	errID := f.create("id", ScenarioCPF("error"))
+	f.sim.Finish(context.Background(), errID, "")
+	if code, _, _ := f.call("GET", "/client/v1/process/"+errID+"/selfie", nil); code != 404 {
+		t.Fatalf("selfie of an ERROR process: %d", code)
 	}
 
 	id = f.create("id", ScenarioCPF("selfie_forbidden"))

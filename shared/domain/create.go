@@ -2,7 +2,6 @@ package domain
 
 import (
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/unicogw/gateway/shared/unico"
@@ -42,6 +41,9 @@ type PersonInput struct {
 	Notifications []string `json:"notifications,omitempty"` // whatsapp, sms, email (or Unico's NOTIFICATION_CHANNEL_*)
 	Gender        string   `json:"gender,omitempty"`        // by Client: M or F
 	BirthDate     string   `json:"birthDate,omitempty"`     // by Client: YYYY-MM-DD
+	// PhoneCountryCodeAlpha3 is Unico's person.phoneCountryCodeAlpha3 ("BRA"), seen only in
+	// Unico's Postman collection; passed on when given.
+	PhoneCountryCodeAlpha3 string `json:"phoneCountryCodeAlpha3,omitempty"`
 }
 
 // SignDocument is one PDF to be signed in a *sign flow.
@@ -90,6 +92,9 @@ func hostedRequest(in CreateRequest) (unico.CreateProcessRequest, string, error)
 	if len(in.ClientReference) > 256 || strings.ContainsAny(in.ClientReference, " \t\r\n") {
 		return out, "", invalid("invalid_client_reference", "clientReference must be at most 256 characters with no spaces.")
 	}
+	if err := familyFields(flow, in); err != nil {
+		return out, "", err
+	}
 	out = unico.CreateProcessRequest{
 		CallbackURI: callback, Flow: unico.Flow(flow), Purpose: unico.Purpose(purpose), ClientReference: in.ClientReference,
 		CompanyBranchID: in.CompanyBranchID, BioTokenID: in.BioTokenID, UseCase: unico.UseCase(in.UseCase),
@@ -113,26 +118,29 @@ func hostedRequest(in CreateRequest) (unico.CreateProcessRequest, string, error)
 		out.Person = &person
 		cpf = digits
 	}
-	if unico.FlowNeedsBioToken(unico.Flow(flow)) && in.BioTokenID == "" {
+	base := unico.Flow(baseFlow(flow))
+	if unico.FlowNeedsBioToken(base) && in.BioTokenID == "" {
 		return out, "", invalid("bio_token_id_required", "bioTokenId (the id of a finished identity process) is required for %s.", flow)
 	}
-	if unico.FlowNeedsUseCase(unico.Flow(flow)) && in.UseCase == "" {
+	if unico.FlowNeedsUseCase(base) && in.UseCase == "" {
 		return out, "", invalid("use_case_required", "useCase is required for %s.", flow)
 	}
-	if unico.FlowNeedsPayload(unico.Flow(flow)) {
+	if unico.FlowNeedsPayload(base) {
 		if len(in.SignatureDocuments) == 0 {
 			return out, "", invalid("signature_documents_required", "signatureDocuments (PDFs to sign) are required for %s.", flow)
 		}
 		if out.Person != nil && out.Person.Email == "" {
 			return out, "", invalid("email_required", "person.email is required for flows with electronic signature.")
 		}
+	} else if len(in.SignatureDocuments) > 0 {
+		return out, "", invalid("signature_documents_not_allowed", "signatureDocuments are only accepted by signature flows.")
+	}
+	if len(in.SignatureDocuments) > 0 {
 		docs, err := signPayload(in.SignatureDocuments)
 		if err != nil {
 			return out, "", err
 		}
 		out.Payload = docs
-	} else if len(in.SignatureDocuments) > 0 {
-		return out, "", invalid("signature_documents_not_allowed", "signatureDocuments are only accepted by signature flows.")
 	}
 	return out, cpf, nil
 }
@@ -148,6 +156,12 @@ func hostedPerson(in PersonInput) (unico.Person, string, error) {
 	}
 	phone := digitsOnly(in.Phone)
 	p := unico.Person{DUIType: unico.DUITypeBRCPF, DUIValue: unico.FlexString(digits), FriendlyName: name, Phone: unico.FlexString(phone), Email: strings.TrimSpace(in.Email)}
+	if cc := strings.TrimSpace(in.PhoneCountryCodeAlpha3); cc != "" {
+		if len(cc) != 3 || strings.Trim(strings.ToUpper(cc), "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			return unico.Person{}, "", invalid("invalid_phone_country_code", "person.phoneCountryCodeAlpha3 must be an ISO 3166 alpha-3 code such as BRA.")
+		}
+		p.PhoneCountryCodeAlpha3 = strings.ToUpper(cc)
+	}
 	if in.Phone != "" && (len(phone) < 12 || len(phone) > 13) {
 		return unico.Person{}, "", invalid("invalid_phone", "person.phone must be country code, area code and number: 13 digits such as 5511974749090.")
 	}
@@ -188,7 +202,7 @@ func signPayload(docs []SignDocument) ([]unico.PayloadEntry, error) {
 			return nil, invalid("invalid_signature_document", "signatureDocuments[%d].name is required (at most 200 characters).", i)
 		}
 		if !isPDFBase64(d.ContentBase64) {
-			return nil, invalid("invalid_signature_document", "signatureDocuments[%d].contentBase64 must be a base64-encoded PDF.", i)
+			return nil, invalid("signature_document_not_pdf", "signatureDocuments[%d].contentBase64 must be a base64-encoded PDF.", i)
 		}
 		list = append(list, unico.EnvelopeDocument{DocumentName: d.Name, FileContents: d.ContentBase64})
 	}
@@ -249,5 +263,3 @@ func itoa(n int64) string {
 	}
 	return string(b[i:])
 }
-
-var _ = time.Second

@@ -40,7 +40,7 @@ func TestHostedRequestValidation(t *testing.T) {
 		{"sign with non-pdf", func(r *CreateRequest) {
 			r.Flow, r.Person.Email = "idsign", "l@unico.io"
 			r.SignatureDocuments = []SignDocument{{Name: "c", ContentBase64: base64.StdEncoding.EncodeToString([]byte("hello world"))}}
-		}, "invalid_signature_document"},
+		}, "signature_document_not_pdf"},
 		{"sign ok", func(r *CreateRequest) {
 			r.Flow, r.Person.Email = "idunicosign", "l@unico.io"
 			r.SignatureDocuments = []SignDocument{{Name: "c", ContentBase64: pdf}}

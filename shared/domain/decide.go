@@ -36,6 +36,10 @@ const (
 	ReasonWarning              = "process_warning"
 	ReasonDocumentCPFMismatch  = "document_cpf_mismatch"
 	ReasonDocumentFaceMismatch = "document_face_mismatch"
+	ReasonSmartPositive        = "smart_revalidation_confirmed"
+	ReasonSmartNegative        = "smart_revalidation_not_matched"
+	ReasonSmartMissing         = "smart_revalidation_missing"
+	ReasonAgeUnreviewed        = "age_result_needs_review"
 	ReasonUnknownResult        = "unknown_unico_result"
 	ReasonUnknownState         = "unknown_unico_state"
 )
@@ -116,6 +120,11 @@ func DecideHosted(up unico.Process, minScore float64) Decision {
 			return decision(OutcomeRejected, reason(ReasonLivenessFailed, "Liveness was declined: the selfie is not of a live person."))
 		case a.AuthenticationResult == unico.AuthenticationResultNegative:
 			return decision(OutcomeRejected, reason(ReasonIdentityNegative, "The face does not belong to the CPF holder."))
+		case strings.Contains(string(a.BioTokenEngineResult), "NEGATIVE"):
+			// idtoken* flows compare 1:1 and report no authenticationResult.
+			return decision(OutcomeRejected, reason(ReasonBioTokenNegative, "The face does not match the reference process."))
+		case strings.Contains(string(a.SmartRevalidationResult), "NEGATIVE"):
+			return decision(OutcomeRejected, reason(ReasonSmartNegative, "Smart revalidation did not confirm the person."))
 		case a.LivenessResult == unico.LivenessResultLive && unspecified(string(a.AuthenticationResult)):
 			return decision(OutcomeRetry, reason(ReasonRiskScoreDivergence, "Identity could not be established (risk-score divergence); try again."))
 		}
@@ -152,6 +161,26 @@ func identityDecision(up unico.Process, minScore float64) Decision {
 			return decision(OutcomeRejected, reason(ReasonBioTokenNegative, "The face does not match the reference process."))
 		}
 		return decision(OutcomeReview, reason(ReasonUnknownResult, "Unico reported a 1:1 result this gateway does not know: "+safeEnum(string(a.BioTokenEngineResult))+"."))
+	}
+	switch {
+	case strings.HasPrefix(flow, "idsmart"):
+		switch r := string(a.SmartRevalidationResult); {
+		case strings.HasSuffix(r, "_POSITIVE"):
+			return withFraudster(decision(OutcomeApproved, reason(ReasonSmartPositive, "Smart revalidation confirmed the person.")), fraudster)
+		case strings.HasSuffix(r, "_NEGATIVE"):
+			return decision(OutcomeRejected, reason(ReasonSmartNegative, "Smart revalidation did not confirm the person."))
+		case unspecified(r):
+			return decision(OutcomeRetry, reason(ReasonSmartMissing, "Unico returned no smart-revalidation result; try again."))
+		}
+		return decision(OutcomeReview, reason(ReasonUnknownResult, "Unico reported a smart-revalidation result this gateway does not know: "+safeEnum(string(a.SmartRevalidationResult))+"."))
+	case strings.HasPrefix(flow, "idage"):
+		// Only ID_AGE_RESULT_UNSPECIFIED has ever been seen (reference §3.2.1): the gateway does
+		// not guess what the other values mean and leaves the age decision to a person.
+		r := safeEnum(string(a.IDAgeResult))
+		if r == "" {
+			r = "ID_AGE_RESULT_UNSPECIFIED"
+		}
+		return decision(OutcomeReview, reason(ReasonAgeUnreviewed, "Age verification result "+r+" needs a review (its values are not documented)."))
 	}
 	switch a.AuthenticationResult {
 	case unico.AuthenticationResultPositive:

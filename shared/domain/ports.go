@@ -65,6 +65,13 @@ type StoredAnswer struct {
 type HostedUnico interface {
 	CreateProcess(ctx context.Context, req unico.CreateProcessRequest) (unico.Process, error)
 	GetProcess(ctx context.Context, id string) (unico.Process, error)
+	// Artefacts, fetched on demand and never stored (see artefacts.go).
+	GetSelfie(ctx context.Context, id string, raw bool) (unico.Artefact, error)
+	GetEvidenceSet(ctx context.Context, id string) (unico.Artefact, error)
+	GetSignedDocument(ctx context.Context, documentID string) (unico.Artefact, error)
+	GetSignatureEvidence(ctx context.Context, documentID string) (unico.Artefact, error)
+	// SetProcessDocument sets the document of a custom-flow process created without one.
+	SetProcessDocument(ctx context.Context, id string, duiType unico.DUIType, duiValue string) (unico.Process, error)
 }
 
 // ClientUnico is Unico's by-Client API (the app captures the selfie with Unico's SDK). capability

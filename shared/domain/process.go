@@ -26,12 +26,14 @@ const (
 )
 
 // Rank orders states so that a write can never move a process backwards: a write is accepted only
-// when its rank is at least the stored one.
+// when its rank is at least the stored one. A custom flow created without a document waits for
+// it before the person can start (PUT /v1/processes/{id}/document moves it to created), so
+// awaiting_document ranks below created.
 func (s State) Rank() int {
 	switch s {
-	case StateCreated:
-		return 1
 	case StateAwaitingDocument:
+		return 1
+	case StateCreated:
 		return 2
 	case StateProcessing:
 		return 3

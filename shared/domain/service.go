@@ -158,7 +158,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (CreateResult, boo
 // unicoCreateFailed records a definite rejection (so a retry replays it) and releases the key
 // when the outcome is unknown or the call can be retried.
 func (s *Service) unicoCreateFailed(ctx context.Context, in CreateInput, err error) error {
-	e := unicoError(err)
+	e := unicoCreateError(err)
 	definite := e.Kind == KindInvalid || e.Kind == KindUnprocessable || e.Kind == KindForbidden
 	if definite {
 		now := s.cfg.Now()

@@ -31,6 +31,10 @@ func unicoError(err error) *Error {
 				ra = time.Second
 			}
 			return &Error{Kind: KindTooManyRequests, Code: CodeUnicoRateLimited, Message: "Unico's rate limit was reached; retry later.", Err: err, RetryAfter: ra}
+		case (s == 400 || s == 422) && ae.Code == "9":
+			// gRPC FAILED_PRECONDITION: the request is fine, the account or the resource is not
+			// in a state that allows it (CreateProcess: "XX ID Apikeys are not set").
+			return &Error{Kind: KindConflict, Code: "unico_failed_precondition", Message: "Unico cannot do this in the account's or the process's current state" + code + ".", Err: err}
 		case s == 400 || s == 422:
 			return &Error{Kind: KindInvalid, Code: CodeUnicoRejected, Message: "Unico rejected the request" + code + ".", Err: err}
 		case s == 401:
@@ -46,7 +50,7 @@ func unicoError(err error) *Error {
 		case s == 503:
 			return &Error{Kind: KindUnavailable, Code: CodeUnicoUnavailable, Message: "Unico is unavailable; retry later.", Err: err, RetryAfter: orDefault(ae.RetryAfter, 5*time.Second)}
 		case s >= 500:
-			return &Error{Kind: KindBadGateway, Code: "unico_error", Message: "Unico failed to answer" + code + "; retry later.", Err: err}
+			return &Error{Kind: KindBadGateway, Code: "unico_error", Message: "Unico failed to answer" + code + "; retry later.", Err: err, RetryAfter: orDefault(ae.RetryAfter, 5*time.Second)}
 		}
 		return &Error{Kind: KindBadGateway, Code: "unico_unexpected_answer", Message: "Unico answered unexpectedly" + code + ".", Err: err}
 	}
@@ -60,6 +64,17 @@ func unicoError(err error) *Error {
 		retry = ra.RetryAfter()
 	}
 	return &Error{Kind: KindUnavailable, Code: CodeUnicoUnavailable, Message: "Unico could not be reached; retry later.", Err: err, RetryAfter: retry}
+}
+
+// unicoCreateError refines unicoError for CreateProcess: FAILED_PRECONDITION there means the
+// account is not set up for the flow ("XX ID Apikeys are not set"), which only Unico and the
+// operator can fix.
+func unicoCreateError(err error) *Error {
+	e := unicoError(err)
+	if e.Code == "unico_failed_precondition" {
+		return &Error{Kind: KindBadGateway, Code: "unico_account_not_configured", Message: "Unico's account is not configured for this flow (Unico code 9); the operator must ask Unico.", Err: e.Err}
+	}
+	return e
 }
 
 func orDefault(d, def time.Duration) time.Duration {

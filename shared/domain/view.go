@@ -42,7 +42,9 @@ type UnicoStatus struct {
 	Purpose              string   `json:"purpose,omitempty"`
 	UseCase              string   `json:"useCase,omitempty"`
 	CompanyBranchID      string   `json:"companyBranchId,omitempty"`
+	CompanyCountryCode   string   `json:"companyCountryCode,omitempty"`
 	BioTokenReferenceID  string   `json:"bioTokenReferenceProcessId,omitempty"`
+	BioTokenAuthID       string   `json:"bioTokenAuthenticationId,omitempty"`
 }
 
 // HostedResults is every result of a by-Unico process: authenticationInfo as Unico sent it
@@ -62,7 +64,7 @@ type DocumentView struct {
 	FaceMatch   bool          `json:"faceMatch"`
 	Validated   bool          `json:"validated"`
 	Reused      bool          `json:"reused"`
-	OCR         unico.OCRData `json:"ocr,omitzero"`
+	OCR         unico.OCRData `json:"ocr,omitzero"`          // normalised: camelCase keys, string values (ocrview.go)
 	DownloadURL string        `json:"downloadUrl,omitempty"` // Unico's signed_url: a PDF, valid 5 minutes
 }
 
@@ -111,10 +113,10 @@ func hostedView(p Process, up *unico.Process) ProcessView {
 		v.Unico.Capacities = append(v.Unico.Capacities, string(c))
 	}
 	if up.CompanyData != nil {
-		v.Unico.CompanyBranchID = up.CompanyData.BranchID
+		v.Unico.CompanyBranchID, v.Unico.CompanyCountryCode = up.CompanyData.BranchID, up.CompanyData.CountryCode
 	}
 	if up.BioTokenData != nil {
-		v.Unico.BioTokenReferenceID = up.BioTokenData.ReferenceProcessID
+		v.Unico.BioTokenReferenceID, v.Unico.BioTokenAuthID = up.BioTokenData.ReferenceProcessID, up.BioTokenData.AuthenticationID
 	}
 	if up.State == unico.ProcessStateFinished {
 		a := up.AuthenticationInfo
@@ -133,7 +135,7 @@ func hostedView(p Process, up *unico.Process) ProcessView {
 		for _, d := range s.Documents {
 			v.Documents = append(v.Documents, DocumentView{Type: string(unico.NormalizeDocumentCode(string(d.Doc.Code))), DocumentID: d.DocID,
 				Typified: d.Typified, CPFMatch: d.CPFMatch, FaceMatch: d.FaceMatch, Validated: d.ValidateDoc, Reused: d.ReusedDoc,
-				OCR: d.Doc.Data, DownloadURL: d.SignedURL})
+				OCR: normalizeOCR(d.Doc.Data), DownloadURL: d.SignedURL})
 		}
 		if s.EnvelopeID != "" || len(s.DocumentIDs) > 0 {
 			if v.Signature == nil {

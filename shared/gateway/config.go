@@ -31,6 +31,10 @@ type Config struct {
 	RetentionDays       int
 	MinRiskScore        float64
 	LogLevel            slog.Level
+
+	// UnicoSignEvidencePath is GetEvidenceSign's path on the sign host, with {documentId}; ""
+	// means unicoclient.DefaultSignEvidencePath (the reference could not confirm the path).
+	UnicoSignEvidencePath string
 }
 
 // TenantKey assigns an API Gateway API key (by id) to a tenant.
@@ -49,6 +53,8 @@ type TenantKey struct {
 //	UNICO_BY_UNICO_URL         by-Unico host: api.cadastro.* or api.idcloud.* (required)
 //	UNICO_BY_CLIENT_URL        by-Client host, e.g. https://api.id.uat.unico.app
 //	UNICO_SIGN_URL             e-signature host, e.g. https://signhom.acesso.io
+//	UNICO_SIGN_EVIDENCE_PATH   evidence-of-signature path on it, with {documentId} (default
+//	                           /api/v1/service/evidence/{documentId}, unconfirmed by Unico)
 //	TENANT_KEYS                JSON [{"keyId":"...","tenant":"..."}]
 //	RETENTION_DAYS             process retention (default 180)
 //	MIN_RISK_SCORE             approve an inconclusive identity at this risk score (default 50)
@@ -79,6 +85,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.UnicoAudience == "" {
 		c.UnicoAudience = c.UnicoAuthURL
+	}
+	c.UnicoSignEvidencePath = strings.TrimSpace(getenv("UNICO_SIGN_EVIDENCE_PATH"))
+	if p := c.UnicoSignEvidencePath; p != "" && (!strings.HasPrefix(p, "/") || !strings.Contains(p, "{documentId}")) {
+		return c, fmt.Errorf("configuration: UNICO_SIGN_EVIDENCE_PATH must start with / and contain {documentId}")
 	}
 	if v := getenv("SECRETS_TTL"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -90,6 +90,7 @@ func New(cfg Config, o Options) (*Gateway, error) {
 	ucfg := unicoclient.Config{
 		AuthURL: cfg.UnicoAuthURL, Audience: cfg.UnicoAudience, ByUnicoURL: cfg.UnicoByUnicoURL,
 		ByClientURL: cfg.UnicoByClientURL, SignURL: cfg.UnicoSignURL, HTTPClient: o.HTTPClient, Now: o.Now, Logger: log,
+		SignEvidencePath: cfg.UnicoSignEvidencePath,
 	}
 	client, err := unicoclient.New(ucfg, creds.Get)
 	if err != nil {

@@ -86,8 +86,10 @@ func (m *memStore) CompleteIdempotent(_ context.Context, d domain.IdempotencyDon
 
 func (m *memStore) ReleaseIdempotent(context.Context, string, string) error { return nil }
 
-// fakeUnico answers like Unico's by-Unico API with a fixed process.
+// fakeUnico answers like Unico's by-Unico API with a fixed process. Only create and read are
+// implemented (the benchmarks' paths); the embedded nil interface panics on anything else.
 type fakeUnico struct {
+	domain.HostedUnico
 	mu   sync.Mutex
 	n    int
 	proc unico.Process

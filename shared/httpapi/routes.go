@@ -28,6 +28,12 @@ func Routes() []Route {
 		{http.MethodGet, "/v1/processes/{id}", FunctionGet, true},
 		{http.MethodGet, "/v1/documents", FunctionGet, true},
 		{http.MethodPost, "/webhooks/unico", FunctionWebhook, false},
+		// Artefacts, fetched from Unico on demand (artefacts.go).
+		{http.MethodGet, "/v1/processes/{id}/selfie", FunctionGet, true},
+		{http.MethodGet, "/v1/processes/{id}/evidence-set", FunctionGet, true},
+		{http.MethodGet, "/v1/processes/{id}/signed-documents/{documentId}", FunctionGet, true},
+		{http.MethodGet, "/v1/processes/{id}/signature-evidence/{documentId}", FunctionGet, true},
+		{http.MethodPut, "/v1/processes/{id}/document", FunctionCreate, true},
 	}
 }
 
@@ -39,6 +45,12 @@ func (a *API) routeHandlers() map[string]http.Handler {
 		"GET /v1/processes/{id}": a.handleGet(),
 		"GET /v1/documents":      a.handleReusableDocuments(),
 		"POST /webhooks/unico":   a.handleUnicoWebhook(),
+
+		"GET /v1/processes/{id}/selfie":                          a.handleSelfie(),
+		"GET /v1/processes/{id}/evidence-set":                    a.handleEvidenceSet(),
+		"GET /v1/processes/{id}/signed-documents/{documentId}":   a.handleSignedDocument(),
+		"GET /v1/processes/{id}/signature-evidence/{documentId}": a.handleSignatureEvidence(),
+		"PUT /v1/processes/{id}/document":                        a.handleSetDocument(),
 	}
 }
 

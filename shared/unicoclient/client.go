@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,19 +35,9 @@ func New(cfg Config, creds CredentialsFunc) (*Client, error) {
 // Tokens returns the client's TokenSource (for Stats, or to share it).
 func (c *Client) Tokens() *TokenSource { return c.tokens }
 
-// Artefact is a downloaded file: the decoded bytes and their content type.
-type Artefact struct {
-	ContentType string
-	Data        []byte
-}
-
-// String hides the bytes (a selfie, a signed contract, an evidence PDF).
-func (a Artefact) String() string {
-	return "unicoclient.Artefact{" + a.ContentType + ", " + strconv.Itoa(len(a.Data)) + " bytes}"
-}
-
-// GoString hides the bytes.
-func (a Artefact) GoString() string { return a.String() }
+// Artefact is a downloaded file: the decoded bytes and their content type (String hides the
+// bytes). It is unico.Artefact so that the domain's ports can name it without this package.
+type Artefact = unico.Artefact
 
 // ---- by Unico ----
 
