@@ -146,7 +146,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (CreateResult, boo
 	res := CreateResult{Process: hostedView(p, &up), RedirectURL: up.UserRedirectURL, SDKToken: up.Token}
 	body, _ := json.Marshal(res)
 	done := &IdempotencyDone{Tenant: in.Tenant, Key: in.IdempotencyKey, Answer: StoredAnswer{Result: body}, KeepUntil: now.Add(s.cfg.IdempotencyTTL)}
-	if err := s.store.CreateProcess(ctx, p, done); err != nil {
+	if err := s.store.CreateProcess(settle(ctx), p, done); err != nil {
 		// Unico created the process but we could not record it: keep the key locked (it
 		// expires after LockFor) rather than invite a second billed create, and say so.
 		s.cfg.Log.ErrorContext(ctx, "process created at Unico but not recorded", slog.String("processId", p.ID), slog.Any("err", err))
@@ -161,15 +161,10 @@ func (s *Service) unicoCreateFailed(ctx context.Context, in CreateInput, err err
 	e := unicoCreateError(err)
 	definite := e.Kind == KindInvalid || e.Kind == KindUnprocessable || e.Kind == KindForbidden
 	if definite {
-		now := s.cfg.Now()
-		done := IdempotencyDone{Tenant: in.Tenant, Key: in.IdempotencyKey, KeepUntil: now.Add(s.cfg.IdempotencyTTL),
-			Answer: StoredAnswer{ErrKind: e.Kind, ErrCode: e.Code, ErrMessage: e.Message}}
-		if cerr := s.idem.CompleteIdempotent(ctx, done); cerr != nil {
-			s.cfg.Log.WarnContext(ctx, "could not record the rejected create", slog.Any("err", cerr))
-		}
+		s.completeWithError(ctx, in, e)
 		return e
 	}
-	if rerr := s.idem.ReleaseIdempotent(ctx, in.Tenant, in.IdempotencyKey); rerr != nil {
+	if rerr := s.idem.ReleaseIdempotent(settle(ctx), in.Tenant, in.IdempotencyKey); rerr != nil {
 		s.cfg.Log.WarnContext(ctx, "could not release the idempotency key", slog.Any("err", rerr))
 	}
 	return e
@@ -276,4 +271,14 @@ func isPDFBase64(s string) bool {
 	}
 	_, err = base64.StdEncoding.DecodeString(s)
 	return err == nil
+}
+
+// settle is the context for the bookkeeping that must follow a call Unico already answered
+// (recording the process, completing or releasing the Idempotency-Key): it is not cancelled when
+// the caller goes away, so a disconnect cannot leave a created process unrecorded or a key
+// locked, and it is bounded so it cannot hang.
+func settle(ctx context.Context) context.Context {
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	context.AfterFunc(c, cancel)
+	return c
 }
