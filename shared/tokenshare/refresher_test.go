@@ -194,7 +194,7 @@ func TestRefresherFailures(t *testing.T) {
 	}
 	// The circuit is open: the next run does not reach Unico.
 	calls := h.sim.Stats().Calls["POST /oauth2/token"]
-	h.clock.Advance(5 * time.Minute - time.Second)
+	h.clock.Advance(5*time.Minute - time.Second)
 	if _, err := h.run(fn); err == nil || !strings.Contains(err.Error(), "authentication circuit open") {
 		t.Fatalf("open circuit: %v", err)
 	}
