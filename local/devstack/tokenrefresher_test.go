@@ -55,6 +55,7 @@ func TestRealTokenRefresherBootstrap(t *testing.T) {
 			t.Fatalf("run %d answered %s (%v), want %s", i, out, err, want)
 		}
 	}
+	t.Logf("tokenrefresher: exec to first /next %v", rt.FirstNextAt().Sub(p.Started))
 	raw, _, _ := s.Secrets.Current(tokenID)
 	var doc tokenshare.Document
 	if err := json.Unmarshal([]byte(raw), &doc); err != nil || doc.AccessToken == "" || time.Until(doc.ExpiresAt) < 50*time.Minute {
