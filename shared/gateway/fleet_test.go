@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -212,4 +213,38 @@ func TestTokenEndpointOutageWithValidSharedToken(t *testing.T) {
 
 func unicosimTokenOutage() unicosim.Fault {
 	return unicosim.Fault{Method: http.MethodPost, PathPrefix: "/oauth2/token", Status: http.StatusServiceUnavailable, Body: "maintenance"}
+}
+
+// TestContainersMintTheirOwnWhenTheSharedTokenIsStale: with the refresher down and the shared
+// token about to expire, each container mints its own token once — its concurrent requests
+// collapsed into one mint — and never writes the token secret.
+func TestContainersMintTheirOwnWhenTheSharedTokenIsStale(t *testing.T) {
+	h := newHarness(t, nil)
+	stale := fmt.Sprintf(`{"accessToken":"stale-shared-token","expiresAt":%q,"issuedAt":%q}`,
+		h.clock.Now().Add(2*time.Minute).Format(time.RFC3339), h.clock.Now().Add(-58*time.Minute).Format(time.RFC3339))
+	h.sm.Put(tokenID, stale)
+	f := &fleet{h: h}
+	for i := range 5 {
+		c := h.container(h.config(true))
+		f.containers = []*container{c}
+		if i == 0 {
+			f.createProcess(t)
+		}
+		f.load(20)
+		if s := c.gw.Tokens.Stats(); s.Mints != 1 || s.SharedHits != 0 {
+			t.Fatalf("container %d: %+v", i, s)
+		}
+		// Assertions are dated up to 30 s back; keep the containers' mints apart so that no
+		// two of them can sign byte-identical assertions (the simulator refuses reuse, 1.2.7).
+		h.clock.Advance(31 * time.Second)
+	}
+	if n := f.failures.Load(); n != 0 {
+		t.Fatalf("%d requests failed: %v", n, f.lastErr.Load())
+	}
+	if st := h.sim.Stats(); st.TokenMints != 5 {
+		t.Fatalf("%d mints for 5 containers", st.TokenMints)
+	}
+	if v, _, _ := h.sm.Current(tokenID); v != stale || h.sm.Counts()["PutSecretValue"] != 0 {
+		t.Fatal("a container wrote the token secret")
+	}
 }
