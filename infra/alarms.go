@@ -14,7 +14,10 @@ import (
 // tell operators the gateway is failing: function errors and throttles, and API 5xx answers.
 // The topic carries alarm notifications only, never personal data, so it keeps SNS's default
 // encryption instead of the data key (CloudWatch would need a grant on that key to publish).
-func newAlarms(stack awscdk.Stack, p GatewayStackProps, fns functions, api awsapigateway.RestApi) {
+//
+// It returns a function that adds more alarms notifying the same topic (o may override the
+// evaluation periods and datapoints).
+func newAlarms(stack awscdk.Stack, p GatewayStackProps, fns functions, api awsapigateway.RestApi) func(id, description string, metric awscloudwatch.Metric, o *awscloudwatch.CreateAlarmOptions) {
 	topic := awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("Unico gateway alarms"),
 		EnforceSSL:  jsii.Bool(true),
@@ -26,17 +29,22 @@ func newAlarms(stack awscdk.Stack, p GatewayStackProps, fns functions, api awsap
 	fiveMinutes := awscdk.Duration_Minutes(jsii.Number(5))
 	sum := &awscloudwatch.MetricOptions{Period: fiveMinutes, Statistic: jsii.String("Sum")}
 
-	alarm := func(id, description string, metric awscloudwatch.Metric) {
-		a := metric.CreateAlarm(stack, jsii.String(id), &awscloudwatch.CreateAlarmOptions{
+	alarmWith := func(id, description string, metric awscloudwatch.Metric, o *awscloudwatch.CreateAlarmOptions) {
+		opts := &awscloudwatch.CreateAlarmOptions{
 			AlarmDescription:   jsii.String(description),
 			Threshold:          jsii.Number(1),
 			EvaluationPeriods:  jsii.Number(1),
 			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		})
+		}
+		if o != nil && o.EvaluationPeriods != nil {
+			opts.EvaluationPeriods, opts.DatapointsToAlarm = o.EvaluationPeriods, o.DatapointsToAlarm
+		}
+		a := metric.CreateAlarm(stack, jsii.String(id), opts)
 		a.AddAlarmAction(action)
 		a.AddOkAction(action)
 	}
+	alarm := func(id, description string, metric awscloudwatch.Metric) { alarmWith(id, description, metric, nil) }
 	for _, spec := range functionSpecs {
 		fn := fns[spec.name]
 		alarm(spec.id+"Errors", "The "+spec.name+" function failed (an error the runtime saw, not an HTTP error answer).", fn.MetricErrors(sum))
@@ -48,4 +56,5 @@ func newAlarms(stack awscdk.Stack, p GatewayStackProps, fns functions, api awsap
 		Value:       topic.TopicArn(),
 		Description: jsii.String("SNS topic the alarms notify; subscribe more endpoints to it"),
 	})
+	return alarmWith
 }

@@ -185,3 +185,11 @@ var logRetention = map[int]awslogs.RetentionDays{
 	3288:            awslogs.RetentionDays_NINE_YEARS,
 	3653:            awslogs.RetentionDays_TEN_YEARS,
 }
+
+// withLocalStackEndpoint gives fn AWS_ENDPOINT_URL when the stack targets LocalStack
+// (awsEndpointUrl); every function of the stack goes through it.
+func withLocalStackEndpoint(fn awslambda.Function, p GatewayStackProps) {
+	if p.AWSEndpointURL != "" {
+		fn.AddEnvironment(jsii.String("AWS_ENDPOINT_URL"), jsii.String(p.AWSEndpointURL), nil)
+	}
+}

@@ -1,5 +1,6 @@
-// Package infra is the gateway's AWS CDK stack: the DynamoDB table, the credentials secret, the
-// three Lambda functions, the REST API with one API key and usage plan per tenant, and alarms.
+// Package infra is the gateway's AWS CDK stack: the DynamoDB table, the credentials and token
+// secrets, the three API Lambda functions and the token refresher, the REST API with one API key
+// and usage plan per tenant, and alarms.
 //
 // # Context keys
 //

@@ -60,7 +60,10 @@ func NewGatewayStack(scope constructs.Construct, id string, props *GatewayStackP
 	fns := newFunctions(stack, p, table, secret, key, api.tenantKeys)
 	api.addRoutes(fns)
 
-	newAlarms(stack, p, fns, api.api)
+	tokens := newTokenSharing(stack, p, secret, key, fns)
+
+	addAlarm := newAlarms(stack, p, fns, api.api)
+	tokens.addAlarms(stack, addAlarm)
 
 	out := func(id, value, description string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: jsii.String(value), Description: jsii.String(description)})
@@ -162,9 +165,13 @@ func credentialsSkeleton(env string) string {
 // "Cannot find asset".
 func checkBuildDir(dir string) {
 	var missing []string
+	names := []string{FunctionTokenRefresher}
 	for _, f := range functionSpecs {
-		if _, err := os.Stat(filepath.Join(dir, f.name, "bootstrap")); err != nil {
-			missing = append(missing, filepath.Join(dir, f.name, "bootstrap"))
+		names = append(names, f.name)
+	}
+	for _, name := range names {
+		if _, err := os.Stat(filepath.Join(dir, name, "bootstrap")); err != nil {
+			missing = append(missing, filepath.Join(dir, name, "bootstrap"))
 		}
 	}
 	if len(missing) > 0 {

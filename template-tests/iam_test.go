@@ -78,6 +78,7 @@ func TestFunctionPermissions(t *testing.T) {
 	s := defaultStack(t)
 	tableID, _ := s.resource(t, "AWS::DynamoDB::Table", "Table")
 	secretID, _ := s.resource(t, "AWS::SecretsManager::Secret", "CredentialsSecret")
+	tokenSecretID, _ := s.resource(t, "AWS::SecretsManager::Secret", "TokenSecret")
 	keyID, _ := s.resource(t, "AWS::KMS::Key", "DataKey")
 
 	want := map[string][]string{
@@ -124,8 +125,8 @@ func TestFunctionPermissions(t *testing.T) {
 						t.Errorf("%s: unexpected %s", fnPrefix, action)
 					}
 					for _, r := range resources {
-						if !refersTo(r, secretID) {
-							t.Errorf("%s: %s on %v, not the credentials secret", fnPrefix, action, r)
+						if !refersTo(r, secretID) && !refersTo(r, tokenSecretID) {
+							t.Errorf("%s: %s on %v, not the credentials or token secret", fnPrefix, action, r)
 						}
 					}
 				case strings.HasPrefix(action, "kms:"):

@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	buildDir = dir
-	for _, fn := range []string{infra.FunctionCreate, infra.FunctionGet, infra.FunctionWebhook} {
+	for _, fn := range []string{infra.FunctionCreate, infra.FunctionGet, infra.FunctionWebhook, infra.FunctionTokenRefresher} {
 		if err := os.MkdirAll(filepath.Join(dir, fn), 0o755); err == nil {
 			err = os.WriteFile(filepath.Join(dir, fn, "bootstrap"), []byte("placeholder "+fn), 0o755)
 		}

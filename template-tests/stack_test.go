@@ -23,11 +23,12 @@ var wantFunctions = []struct {
 }
 
 var wantEnv = []string{"TABLE_NAME", "CREDENTIALS_SECRET_ID", "UNICO_AUTH_URL", "UNICO_BY_UNICO_URL",
-	"UNICO_BY_CLIENT_URL", "UNICO_SIGN_URL", "RETENTION_DAYS", "LOG_LEVEL", "TENANT_KEYS"}
+	"UNICO_BY_CLIENT_URL", "UNICO_SIGN_URL", "RETENTION_DAYS", "LOG_LEVEL", "TENANT_KEYS",
+	"TOKEN_SECRET_ID", "STACK_NAME"} // the last two: token sharing (tokens_test.go)
 
 func TestFunctions(t *testing.T) {
 	s := defaultStack(t)
-	s.tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(3))
+	s.tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(4)) // and the token refresher (tokens_test.go)
 	tableID, _ := s.resource(t, "AWS::DynamoDB::Table", "Table")
 	secretID, _ := s.resource(t, "AWS::SecretsManager::Secret", "CredentialsSecret")
 	keyID, _ := s.resource(t, "AWS::ApiGateway::ApiKey", "TenantDefaultApiKey")
@@ -184,7 +185,7 @@ func TestDataKey(t *testing.T) {
 
 func TestCredentialsSecret(t *testing.T) {
 	s := defaultStack(t)
-	s.tpl.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(1))
+	s.tpl.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(2)) // and the token secret (tokens_test.go)
 	keyID, _ := s.resource(t, "AWS::KMS::Key", "DataKey")
 	_, secret := s.resource(t, "AWS::SecretsManager::Secret", "CredentialsSecret")
 	p := props(secret)
@@ -217,8 +218,9 @@ func TestCredentialsSecret(t *testing.T) {
 
 func TestLogGroups(t *testing.T) {
 	s := defaultStack(t)
-	// One per function and the API's access log: every log group has a retention.
-	s.tpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(4))
+	// One per function (the token refresher included) and the API's access log: every log
+	// group has a retention.
+	s.tpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(5))
 	s.tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), &map[string]any{"RetentionInDays": 30})
 
 	o := optionsStack(t)
@@ -228,7 +230,7 @@ func TestLogGroups(t *testing.T) {
 func TestOutputs(t *testing.T) {
 	s := defaultStack(t)
 	outputs := obj(s.json["Outputs"])
-	for _, k := range []string{"ApiUrl", "WebhookUrl", "TableName", "CredentialsSecretArn", "ApiKeyIdDefault", "AlarmTopicArn"} {
+	for _, k := range []string{"ApiUrl", "WebhookUrl", "TableName", "CredentialsSecretArn", "ApiKeyIdDefault", "AlarmTopicArn", "TokenSecretArn"} {
 		if _, ok := outputs[k]; !ok {
 			t.Errorf("no output %s (have %v)", k, sortedKeys(outputs))
 		}
@@ -262,8 +264,9 @@ func TestOutputs(t *testing.T) {
 
 func TestAlarms(t *testing.T) {
 	s := defaultStack(t)
-	// Errors and throttles of each function, and the API's 5xx.
-	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(7))
+	// Errors and throttles of each function, the API's 5xx, and the token alarms (circuit
+	// open, refresh failures: tokens_test.go).
+	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(9))
 	topicID, _ := s.resource(t, "AWS::SNS::Topic", "AlarmTopic")
 	for id, a := range s.resourcesOfType("AWS::CloudWatch::Alarm") {
 		if actions := props(a)["AlarmActions"]; !refersTo(actions, topicID) {

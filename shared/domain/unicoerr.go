@@ -16,6 +16,14 @@ func unicoError(err error) *Error {
 	if errors.As(err, &de) {
 		return de
 	}
+	// The Unico client's authentication circuit is open (repeated 1.x.x failures or a 1.2.18
+	// lockout): no call was made. Recognised by method, since the domain imports no adapter.
+	var suspended interface{ AuthCircuitOpen() time.Duration }
+	if errors.As(err, &suspended) {
+		return &Error{Kind: KindUnavailable, Code: CodeUnicoAuthSuspended,
+			Message: "Authentication to Unico is suspended after repeated failures; operators are alerted. Retry later.",
+			Err:     err, RetryAfter: max(suspended.AuthCircuitOpen(), time.Second)}
+	}
 	var ae *unico.APIError
 	if errors.As(err, &ae) {
 		code := ""
@@ -76,6 +84,10 @@ func unicoCreateError(err error) *Error {
 	}
 	return e
 }
+
+// CodeUnicoAuthSuspended: the gateway stopped minting Unico tokens for a cool-down after
+// repeated authentication failures (503 with Retry-After).
+const CodeUnicoAuthSuspended = "unico_authentication_suspended"
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d > 0 {

@@ -35,6 +35,11 @@ type Config struct {
 	// UnicoSignEvidencePath is GetEvidenceSign's path on the sign host, with {documentId}; ""
 	// means unicoclient.DefaultSignEvidencePath (the reference could not confirm the path).
 	UnicoSignEvidencePath string
+	// TokenSecretID is the token secret the refresher writes and the functions read
+	// (shared/tokenshare); empty: each container keeps its own token in memory only.
+	TokenSecretID string
+	// StackName is the Stack dimension of the metrics (default "local").
+	StackName string
 }
 
 // TenantKey assigns an API Gateway API key (by id) to a tenant.
@@ -60,6 +65,9 @@ type TenantKey struct {
 //	MIN_RISK_SCORE             approve an inconclusive identity at this risk score (default 50)
 //	LOG_LEVEL                  DEBUG, INFO, WARN or ERROR (default INFO)
 //	TENANT_WITHOUT_API_KEY     sam local only: the tenant of requests without an API key
+//	TOKEN_SECRET_ID            Secrets Manager id or ARN of the shared access token (optional:
+//	                           without it each container mints and keeps its own token)
+//	STACK_NAME                 the metrics' Stack dimension (default "local")
 //
 // A missing or malformed variable is an error that names it.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -76,6 +84,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		RetentionDays:       180,
 		MinRiskScore:        50,
 		LogLevel:            slog.LevelInfo,
+		TokenSecretID:       getenv("TOKEN_SECRET_ID"),
+		StackName:           getenv("STACK_NAME"),
+	}
+	if c.StackName == "" {
+		c.StackName = "local"
 	}
 	for name, v := range map[string]string{"TABLE_NAME": c.TableName, "CREDENTIALS_SECRET_ID": c.CredentialsSecretID,
 		"UNICO_AUTH_URL": c.UnicoAuthURL, "UNICO_BY_UNICO_URL": c.UnicoByUnicoURL} {

@@ -20,6 +20,7 @@ import (
 	"github.com/unicogw/gateway/shared/lambdaproxy"
 	"github.com/unicogw/gateway/shared/logging"
 	"github.com/unicogw/gateway/shared/secrets"
+	"github.com/unicogw/gateway/shared/tokenshare"
 	"github.com/unicogw/gateway/shared/unico"
 	"github.com/unicogw/gateway/shared/unicoclient"
 )
@@ -31,6 +32,10 @@ type Gateway struct {
 	Unico   *unicoclient.Client
 	Tokens  *unicoclient.TokenSource
 	Log     *slog.Logger
+	// Credentials is the credentials secret's typed view; SharedTokens the token secret's
+	// reader (nil without TOKEN_SECRET_ID).
+	Credentials  *secrets.Credentials
+	SharedTokens *tokenshare.Reader
 }
 
 // Options are what differs between Lambda and the local stack.
@@ -92,7 +97,9 @@ func New(cfg Config, o Options) (*Gateway, error) {
 		ByClientURL: cfg.UnicoByClientURL, SignURL: cfg.UnicoSignURL, HTTPClient: o.HTTPClient, Now: o.Now, Logger: log,
 		SignEvidencePath: cfg.UnicoSignEvidencePath,
 	}
-	client, err := unicoclient.New(ucfg, creds.Get)
+	var shared *tokenshare.Reader
+	ucfg.Token, shared = tokenOptions(cfg, o, getter, log)
+	client, err := unicoclient.New(ucfg, credentialsFunc(creds))
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +115,7 @@ func New(cfg Config, o Options) (*Gateway, error) {
 			}
 			return c.Webhook, nil
 		}})
-	return &Gateway{API: api, Service: svc, Unico: client, Tokens: tokens, Log: log}, nil
+	return &Gateway{API: api, Service: svc, Unico: client, Tokens: tokens, Log: log, Credentials: creds, SharedTokens: shared}, nil
 }
 
 // hashKeys serves the CPF hash key from the credentials secret.
@@ -126,6 +133,9 @@ func (h hashKeys) CPFHashKey(ctx context.Context) ([]byte, error) {
 }
 
 func credentialsUnavailable(err error) error {
+	if e := credentialsInvalid(err); e != nil {
+		return e
+	}
 	return &domain.Error{Kind: domain.KindUnavailable, Code: "credentials_unavailable", Message: "The gateway's credentials could not be read.", Err: err, RetryAfter: 5 * time.Second}
 }
 
@@ -142,5 +152,6 @@ func RunLambda(function string) {
 	if err != nil {
 		Fatal(err)
 	}
+	gw.CheckCredentialsAtInit(context.Background())
 	lambda.Start(lambdaproxy.New(gw.API.Handler(function)))
 }

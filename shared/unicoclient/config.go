@@ -82,6 +82,21 @@ type TokenOptions struct {
 	// Shared, when set, is consulted before minting and updated after (tokens shared between
 	// containers). See SharedTokenStore.
 	Shared SharedTokenStore
+	// Observer, when set, is told about mints, mint failures and the circuit opening (metrics).
+	Observer TokenObserver
+}
+
+// TokenObserver is told about token events, for metrics. Its methods are called synchronously
+// on the minting goroutine: they must be quick and safe for concurrent use.
+type TokenObserver interface {
+	// TokenMinted: Unico issued a token expiring at expiresAt.
+	TokenMinted(ctx context.Context, expiresAt time.Time)
+	// TokenMintFailed: a token request failed; authCode is Unico's 1.x.x code, or "" when the
+	// failure was not an authentication error (transport, 5xx, 429, credentials unreadable).
+	TokenMintFailed(ctx context.Context, authCode string)
+	// AuthCircuitOpened: minting is suspended for cooldown after authentication failures
+	// (authCode is the last one, e.g. "1.2.18").
+	AuthCircuitOpened(ctx context.Context, authCode string, cooldown time.Duration)
 }
 
 func (c Config) withDefaults() (Config, error) {

@@ -46,6 +46,10 @@ func (e *CircuitOpenError) Error() string {
 // Unwrap makes errors.Is(err, ErrAuthCircuitOpen) true.
 func (e *CircuitOpenError) Unwrap() error { return ErrAuthCircuitOpen }
 
+// AuthCircuitOpen returns how long minting stays suspended. Packages that must not import this
+// one (the domain) recognise the error by this method.
+func (e *CircuitOpenError) AuthCircuitOpen() time.Duration { return e.RetryAfter }
+
 // OpError names the client operation that failed ("GetProcess", "token", …).
 type OpError struct {
 	Op  string

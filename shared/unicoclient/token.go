@@ -131,7 +131,10 @@ func (ts *TokenSource) slowToken(ctx context.Context) (string, error) {
 	}
 	f := ts.flight
 	if f == nil {
-		if now.Before(ts.openUntil) {
+		// While the circuit is open nothing is minted, but a token another container (the
+		// refresher) shares is still taken.
+		open := now.Before(ts.openUntil)
+		if open && ts.cfg.Token.Shared == nil {
 			err := &CircuitOpenError{RetryAfter: ts.openUntil.Sub(now), AuthCode: ts.lastAuthCode}
 			ts.mu.Unlock()
 			return "", err
@@ -139,7 +142,7 @@ func (ts *TokenSource) slowToken(ctx context.Context) (string, error) {
 		f = &flight{done: make(chan struct{})}
 		ts.flight = f
 		// The mint runs detached from this caller's cancellation: other callers share it.
-		go ts.run(context.WithoutCancel(ctx), f)
+		go ts.run(context.WithoutCancel(ctx), f, open)
 	}
 	ts.mu.Unlock()
 	select {
@@ -150,10 +153,10 @@ func (ts *TokenSource) slowToken(ctx context.Context) (string, error) {
 	}
 }
 
-func (ts *TokenSource) run(ctx context.Context, f *flight) {
+func (ts *TokenSource) run(ctx context.Context, f *flight, sharedOnly bool) {
 	ctx, cancel := context.WithTimeout(ctx, ts.cfg.Timeout)
 	defer cancel()
-	tok, err := ts.fetch(ctx)
+	tok, err := ts.fetch(ctx, sharedOnly)
 	if err == nil {
 		ts.cur.Store(&cachedToken{value: tok.AccessToken, expiresAt: tok.ExpiresAt, refreshAt: ts.refreshAt(tok)})
 		f.value = tok.AccessToken
@@ -177,7 +180,9 @@ func (ts *TokenSource) refreshAt(t Token) time.Time {
 	return now.Add(life / 2)
 }
 
-func (ts *TokenSource) fetch(ctx context.Context) (Token, error) {
+// fetch takes a usable token from the shared store or, unless sharedOnly (the circuit is open),
+// mints one.
+func (ts *TokenSource) fetch(ctx context.Context, sharedOnly bool) (Token, error) {
 	log := ts.cfg.Logger
 	if sh := ts.cfg.Token.Shared; sh != nil {
 		tok, ok, err := sh.Load(ctx)
@@ -194,33 +199,85 @@ func (ts *TokenSource) fetch(ctx context.Context) (Token, error) {
 			}
 		}
 	}
+	if sharedOnly {
+		ts.mu.Lock()
+		defer ts.mu.Unlock()
+		if now := ts.cfg.Now(); now.Before(ts.openUntil) {
+			return Token{}, &CircuitOpenError{RetryAfter: ts.openUntil.Sub(now), AuthCode: ts.lastAuthCode}
+		}
+		// The cool-down ended meanwhile: the next call mints.
+		return Token{}, &CircuitOpenError{RetryAfter: time.Second, AuthCode: ts.lastAuthCode}
+	}
+	return ts.mintRecorded(ctx, true)
+}
+
+// mintRecorded mints and keeps the books: counters, the circuit breaker, the observer and, when
+// publish is set, the shared store.
+func (ts *TokenSource) mintRecorded(ctx context.Context, publish bool) (Token, error) {
+	log := ts.cfg.Logger
+	obs := ts.cfg.Token.Observer
 	tok, err := ts.mint(ctx)
 	now := ts.cfg.Now()
 	ts.mu.Lock()
 	if err != nil {
 		ts.mintFailures.Add(1)
+		authCode, opened := "", false
 		var ae *unico.APIError
 		if errors.As(err, &ae) && ae.IsAuthFailure() {
+			authCode = ae.AuthCode
 			ts.consecutive++
 			ts.lastAuthCode = ae.AuthCode
 			if ae.IsAuthLockout() || ts.consecutive >= ts.cfg.Token.MaxAuthFailures {
 				ts.openUntil = now.Add(ts.cfg.Token.AuthCooldown)
+				opened = true
 				log.ErrorContext(ctx, "unico token: authentication circuit opened",
 					"authCode", ae.AuthCode, "consecutiveFailures", ts.consecutive, "cooldown", ts.cfg.Token.AuthCooldown.String())
 			}
 		}
 		ts.mu.Unlock()
+		if obs != nil {
+			obs.TokenMintFailed(ctx, authCode)
+			if opened {
+				obs.AuthCircuitOpened(ctx, authCode, ts.cfg.Token.AuthCooldown)
+			}
+		}
 		return Token{}, err
 	}
 	ts.consecutive, ts.openUntil, ts.lastAuthCode = 0, time.Time{}, ""
 	ts.mu.Unlock()
 	ts.mints.Add(1)
 	log.InfoContext(ctx, "unico token minted", "expiresAt", tok.ExpiresAt)
-	if sh := ts.cfg.Token.Shared; sh != nil {
+	if obs != nil {
+		obs.TokenMinted(ctx, tok.ExpiresAt)
+	}
+	if sh := ts.cfg.Token.Shared; publish && sh != nil {
 		if err := sh.Store(ctx, tok); err != nil {
 			log.WarnContext(ctx, "unico token: shared store save failed", "error", err.Error())
 		}
 	}
+	return tok, nil
+}
+
+// Refresh mints a new token now, whatever the cache holds, caches it and returns it with its
+// expiry. It is for the one writer of a shared store (the scheduled refresher), which writes the
+// token itself: Refresh never reads nor writes the SharedTokenStore. It honours the circuit
+// breaker (a *CircuitOpenError while open) and counts like any mint. Calls are not collapsed
+// with each other: the refresher runs one at a time.
+func (ts *TokenSource) Refresh(ctx context.Context) (Token, error) {
+	ts.mu.Lock()
+	if now := ts.cfg.Now(); now.Before(ts.openUntil) {
+		err := &CircuitOpenError{RetryAfter: ts.openUntil.Sub(now), AuthCode: ts.lastAuthCode}
+		ts.mu.Unlock()
+		return Token{}, err
+	}
+	ts.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, ts.cfg.Timeout)
+	defer cancel()
+	tok, err := ts.mintRecorded(ctx, false)
+	if err != nil {
+		return Token{}, err
+	}
+	ts.cur.Store(&cachedToken{value: tok.AccessToken, expiresAt: tok.ExpiresAt, refreshAt: ts.refreshAt(tok)})
 	return tok, nil
 }
 
