@@ -26,6 +26,7 @@ func Routes() []Route {
 		{http.MethodPost, "/v1/processes", FunctionCreate, true},
 		{http.MethodGet, "/v1/processes", FunctionGet, true},
 		{http.MethodGet, "/v1/processes/{id}", FunctionGet, true},
+		{http.MethodPost, "/v1/processes/{id}/redact", FunctionCreate, true},
 		{http.MethodPost, "/webhooks/unico", FunctionWebhook, false},
 	}
 }
@@ -37,6 +38,8 @@ func (a *API) routeHandlers() map[string]http.Handler {
 		"GET /v1/processes":      a.handleList(),
 		"GET /v1/processes/{id}": a.handleGet(),
 		"POST /webhooks/unico":   a.handleUnicoWebhook(),
+
+		"POST /v1/processes/{id}/redact": a.handleRedact(),
 	}
 }
 
@@ -52,6 +55,9 @@ func (a *API) Handler(function string) http.Handler {
 		h, ok := handlers[r.Method+" "+r.Path]
 		if !ok {
 			panic("httpapi: no handler for route " + r.Method + " " + r.Path)
+		}
+		if hasProcessID(r.Path) {
+			h = requireProcessID(h)
 		}
 		if r.APIKey {
 			h = a.requireTenant(h)
