@@ -51,6 +51,8 @@ type Options struct {
 	DemoAPIKey, OtherAPIKey, WebhookPassword string
 	// Customize adjusts the gateway configuration before the functions are built (tests).
 	Customize func(*gateway.Config)
+	// Now is the functions' clock (tests move it forward); default time.Now.
+	Now func() time.Time
 }
 
 // External is a real Unico (or anything speaking its API) with its credentials.
@@ -200,7 +202,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.Functions = map[string]*gateway.Gateway{}
 	handlers := map[string]lambdaproxy.Handler{}
 	for _, fn := range []string{httpapi.FunctionCreate, httpapi.FunctionGet, httpapi.FunctionWebhook} {
-		gw, err := gateway.New(cfg, gateway.Options{AWS: awsCfg, LogOutput: o.LogOutput,
+		gw, err := gateway.New(cfg, gateway.Options{AWS: awsCfg, LogOutput: o.LogOutput, Now: o.Now,
 			Secrets:  secretsmanager.NewFromConfig(awsCfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(s.SecretsURL) }),
 			DynamoDB: db})
 		if err != nil {
