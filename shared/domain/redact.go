@@ -38,7 +38,10 @@ type ProcessRedactor interface {
 //
 // Names, phones, e-mails, selfies, documents and PDFs are never stored, so there is nothing
 // else to remove. After a redaction the gateway no longer asks Unico about the process: a read
-// answers from the store (redacted: true, source: store) and webhooks for it are ignored.
+// answers from the store (redacted: true, source: store), webhooks for it are ignored, and it
+// leaves the store's list of open processes. Every other writer must leave a redacted process
+// alone too (check Process.Redacted); a writer that read it before the redaction loses its
+// conditional write, since the redaction increments the version.
 //
 // Redact is idempotent (redacting a redacted process answers the same view) and tenant-scoped:
 // another tenant's process, an unknown id and a process past its retention are all 404. The

@@ -29,10 +29,15 @@ func TestRedactProcess(t *testing.T) {
 
 	p := sample("44444444-4444-4444-8444-444444444444")
 	p.ClientReference = "customer-joao@example.com"
-	p.State, p.UnicoResult, p.FinishedAt = domain.StateFinished, "PROCESS_RESULT_OK", t0.Add(time.Minute)
-	p.Decision = domain.Decision{Outcome: domain.OutcomeApproved, Reasons: []domain.Reason{{Code: "identity_confirmed", Message: "m"}}}
+	p.State, p.UnicoResult = domain.StateProcessing, "PROCESS_RESULT_UNSPECIFIED"
+	p.Decision = domain.Decision{Outcome: domain.OutcomePending, Reasons: []domain.Reason{{Code: "awaiting_person", Message: "m"}}}
 	if err := s.CreateProcess(ctx, p, nil); err != nil {
 		t.Fatal(err)
+	}
+	// Still open: it is on the open-process index until the redaction.
+	open := rawAttrs(t, db, table, p.ID)
+	if open["gsi2pk"] == nil {
+		t.Fatal("an open process is not on gsi2")
 	}
 	now := t0.Add(2 * time.Hour)
 
@@ -56,23 +61,19 @@ func TestRedactProcess(t *testing.T) {
 	if !got.Redacted || !got.RedactedAt.Equal(now) || got.Version != 2 || got.CPFHash != "" || got.CPFMasked != "" || got.ClientReference != "" {
 		t.Fatalf("redacted process: %+v", got)
 	}
-	if got.State != domain.StateFinished || got.Decision.Outcome != domain.OutcomeApproved || len(got.Decision.Reasons) != 1 ||
-		got.UnicoResult != "PROCESS_RESULT_OK" || !got.CreatedAt.Equal(t0) || !got.UpdatedAt.Equal(p.UpdatedAt) ||
-		!got.FinishedAt.Equal(p.FinishedAt) || !got.RetainUntil.Equal(p.RetainUntil) || got.Tenant != "acme" {
+	if got.State != domain.StateProcessing || got.Decision.Outcome != domain.OutcomePending || len(got.Decision.Reasons) != 1 ||
+		got.UnicoResult != "PROCESS_RESULT_UNSPECIFIED" || !got.CreatedAt.Equal(t0) || !got.UpdatedAt.Equal(p.UpdatedAt) ||
+		!got.RetainUntil.Equal(p.RetainUntil) || got.Tenant != "acme" {
 		t.Fatalf("redaction lost audit data: %+v", got)
 	}
-	raw, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "P#" + p.ID}, "sk": &types.AttributeValueMemberS{Value: "P"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, attr := range []string{"cpfHash", "cpfMasked", "clientReference"} {
-		if _, ok := raw.Item[attr]; ok {
+	raw := rawAttrs(t, db, table, p.ID)
+	for _, attr := range []string{"cpfHash", "cpfMasked", "clientReference", "gsi2pk", "gsi2sk"} {
+		if _, ok := raw[attr]; ok {
 			t.Errorf("the stored item still has %s", attr)
 		}
 	}
-	for _, attr := range []string{"decision", "state", "createdAt", "finishedAt", "ttl", "gsi1pk", "redactedAt"} {
-		if _, ok := raw.Item[attr]; !ok {
+	for _, attr := range []string{"decision", "state", "createdAt", "ttl", "gsi1pk", "gsi1sk", "redactedAt"} {
+		if _, ok := raw[attr]; !ok {
 			t.Errorf("the stored item lost %s", attr)
 		}
 	}
@@ -96,4 +97,14 @@ func TestRedactProcess(t *testing.T) {
 	if err != nil || len(page.Processes) != 1 || !page.Processes[0].Redacted {
 		t.Fatalf("list: %v %+v", err, page.Processes)
 	}
+}
+
+func rawAttrs(t *testing.T, db *dynamodb.Client, table, id string) map[string]types.AttributeValue {
+	t.Helper()
+	out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "P#" + id}, "sk": &types.AttributeValueMemberS{Value: "P"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Item
 }
