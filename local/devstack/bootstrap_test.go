@@ -3,6 +3,7 @@ package devstack_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,7 +57,7 @@ func TestRealBootstrapOnFakeRuntimeAPI(t *testing.T) {
 		rt := runtimefake.New()
 		defer rt.Close()
 		_, logs := logging.NewCapture()
-		rt.LogOutput = logs
+		rt.LogOutput = io.MultiWriter(logs, suiteLogs)
 		bin := buildBootstrap(t, fn)
 		p, err := runtimefake.StartFunction(ctx, bin, functionEnv(s), rt)
 		if err != nil {
@@ -76,6 +77,7 @@ func TestRealBootstrapOnFakeRuntimeAPI(t *testing.T) {
 		return res
 	}
 
+	suiteLogs.Plant("Ana Teste")
 	create := events.APIGatewayProxyRequest{HTTPMethod: "POST", Path: "/v1/processes", Resource: "/v1/processes",
 		Headers:        map[string]string{"Idempotency-Key": "bootstrap-1", "Content-Type": "application/json"},
 		Body:           `{"integration":"by_unico","flow":"id","purpose":"creditprocess","person":{"cpf":"` + unicosim.ScenarioCPF("approved") + `","name":"Ana Teste"}}`,

@@ -42,19 +42,6 @@ const (
 var samplePDF = base64.StdEncoding.EncodeToString([]byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n" +
 	"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"))
 
-func startStackWith(t *testing.T, customize func(*gateway.Config)) (*devstack.Stack, *logging.SyncBuffer) {
-	t.Helper()
-	_, logs := logging.NewCapture()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	s, err := devstack.Start(ctx, devstack.Options{DynamoEndpoint: ddb.Endpoint(), LogOutput: logs, Customize: customize})
-	if err != nil {
-		t.Fatalf("start stack: %v", err)
-	}
-	t.Cleanup(s.Stop)
-	return s, logs
-}
-
 // flowBody is a create body with everything the flow's family needs (reference §3.1.1) and
 // every optional field the gateway maps: notifications on all three channels, expiry, branch,
 // client reference and the back camera.

@@ -47,8 +47,10 @@ type Options struct {
 	DynamoPort  int
 	LogOutput   io.Writer // the functions' JSON logs; default os.Stdout
 	RepoRoot    string    // for DynamoDB Local; default found from the working directory
-	// DynamoEndpoint uses an already running DynamoDB (Local) instead of starting one.
+	// DynamoEndpoint uses an already running DynamoDB (Local) instead of starting one; the stack
+	// then gets a table of its own unless TableName names an existing one (to share it).
 	DynamoEndpoint string
+	TableName      string
 	// External points the gateway at a real server speaking the Unico API (for example Unico's
 	// UAT) instead of the simulator.
 	External *External
@@ -56,6 +58,8 @@ type Options struct {
 	DemoAPIKey, OtherAPIKey, WebhookPassword string
 	// Customize adjusts the gateway configuration before the functions are built (tests).
 	Customize func(*gateway.Config)
+	// Now is the functions' clock (tests move it forward); default time.Now.
+	Now func() time.Time
 }
 
 // External is a real Unico (or anything speaking its API) with its credentials.
@@ -115,7 +119,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 
 	// DynamoDB.
 	s.DynamoEndpoint = o.DynamoEndpoint
-	if s.DynamoEndpoint != "" {
+	switch {
+	case o.TableName != "":
+		s.TableName = o.TableName
+	case s.DynamoEndpoint != "":
 		// A shared DynamoDB (tests): a table of its own, so stacks never see each other's items.
 		s.TableName += "-" + randomHex(6)
 	}
@@ -216,7 +223,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.Functions = map[string]*gateway.Gateway{}
 	handlers := map[string]lambdaproxy.Handler{}
 	for _, fn := range []string{httpapi.FunctionCreate, httpapi.FunctionGet, httpapi.FunctionWebhook} {
-		gw, err := gateway.New(cfg, gateway.Options{AWS: awsCfg, LogOutput: o.LogOutput,
+		gw, err := gateway.New(cfg, gateway.Options{AWS: awsCfg, LogOutput: o.LogOutput, Now: o.Now,
 			Secrets:  secretsmanager.NewFromConfig(awsCfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(s.SecretsURL) }),
 			DynamoDB: db})
 		if err != nil {

@@ -88,6 +88,7 @@ type Process struct {
 	FinishedAt      time.Time // zero while open
 	UnicoExpiresAt  time.Time // when Unico expires the journey (by Unico)
 	RetainUntil     time.Time // retention: TTL attribute and a check on read
+	RedactedAt      time.Time // when Service.Redact removed the personal data (Redacted is then true)
 	Redacted        bool
 	Version         int64 // incremented by every write; optimistic concurrency
 }

@@ -26,6 +26,7 @@ type ProcessView struct {
 	Signature       *SignatureView `json:"signature,omitempty"`
 	ClientResults   *ClientResults `json:"clientResults,omitempty"` // by Client (byclient.go)
 	Redacted        bool           `json:"redacted,omitempty"`
+	RedactedAt      *time.Time     `json:"redactedAt,omitempty"`
 	// Source is "unico" when the results were read from Unico for this answer, "store" when
 	// Unico could not be reached (or the process is redacted) and only the recorded state and
 	// decision are shown.
@@ -89,6 +90,10 @@ func baseView(p Process) ProcessView {
 	if !p.UnicoExpiresAt.IsZero() {
 		t := p.UnicoExpiresAt
 		v.ExpiresAt = &t
+	}
+	if !p.RedactedAt.IsZero() {
+		t := p.RedactedAt
+		v.RedactedAt = &t
 	}
 	return v
 }

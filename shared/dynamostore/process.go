@@ -104,6 +104,9 @@ func encodeProcess(p domain.Process) map[string]types.AttributeValue {
 	if p.Redacted {
 		item["redacted"] = &types.AttributeValueMemberBOOL{Value: true}
 	}
+	if !p.RedactedAt.IsZero() {
+		item["redactedAt"] = str(ts(p.RedactedAt))
+	}
 	return item
 }
 
@@ -124,6 +127,7 @@ func decodeProcess(item map[string]types.AttributeValue) (domain.Process, error)
 		FinishedAt:      getT(item, "finishedAt"),
 		UnicoExpiresAt:  getT(item, "unicoExpiresAt"),
 		RetainUntil:     getT(item, "retainUntil"),
+		RedactedAt:      getT(item, "redactedAt"),
 		Version:         getN(item, "version"),
 	}
 	if b, ok := item["redacted"].(*types.AttributeValueMemberBOOL); ok {

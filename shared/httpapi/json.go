@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/unicogw/gateway/shared/domain"
 )
@@ -38,11 +39,18 @@ func readBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-// decodeStrict decodes one JSON object: unknown fields, wrong types and trailing data are 400s
-// whose messages name the field but never echo a value.
+// decodeStrict decodes one JSON object: a body that is not UTF-8, not an object, has unknown
+// fields, duplicate names (see checkDuplicateKeys), values of the wrong type or trailing data is
+// a 400 whose message may name an API field but never echoes anything of the input.
 func decodeStrict(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return domain.Errorf(domain.KindInvalid, "empty_body", "The request body must be a JSON object.")
+	}
+	if !utf8.Valid(body) {
+		return errNotUTF8
+	}
+	if !isObjectStart(body) {
+		return errNotObject
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -55,7 +63,7 @@ func decodeStrict(body []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return domain.Errorf(domain.KindInvalid, "invalid_json", "The request body must hold exactly one JSON object.")
 	}
-	return nil
+	return checkDuplicateKeys(body)
 }
 
 func jsonError(err error) error {
@@ -65,27 +73,12 @@ func jsonError(err error) error {
 	case errors.As(err, &syn):
 		return domain.Errorf(domain.KindInvalid, "invalid_json", "The request body is not valid JSON (at byte %d).", syn.Offset)
 	case errors.As(err, &typ):
-		return domain.Errorf(domain.KindInvalid, "invalid_field_type", "Field %q must be of type %s.", typ.Field, typ.Type.String())
+		return typeError(typ)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return domain.Errorf(domain.KindInvalid, "invalid_json", "The request body is truncated JSON.")
-	}
-	msg := err.Error()
-	const unknown = "json: unknown field "
-	if len(msg) > len(unknown) && msg[:len(unknown)] == unknown {
-		return domain.Errorf(domain.KindInvalid, "unknown_field", "Unknown field %s.", safeFieldName(msg[len(unknown):]))
+	case isUnknownField(err):
+		// The name is input: it is not repeated (it could be a CPF or markup).
+		return errUnknownField
 	}
 	return domain.Errorf(domain.KindInvalid, "invalid_json", "The request body is not valid JSON.")
-}
-
-// safeFieldName keeps a field name only if it looks like one, so that no input is reflected.
-func safeFieldName(s string) string {
-	if len(s) > 66 {
-		return "(too long)"
-	}
-	for _, c := range s {
-		if !(c == '"' || c == '_' || c == '-' || c == '.' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-			return "(invalid name)"
-		}
-	}
-	return s
 }

@@ -27,6 +27,7 @@ func Routes() []Route {
 		{http.MethodGet, "/v1/processes", FunctionGet, true},
 		{http.MethodGet, "/v1/processes/{id}", FunctionGet, true},
 		{http.MethodGet, "/v1/documents", FunctionGet, true},
+		{http.MethodPost, "/v1/processes/{id}/redact", FunctionCreate, true},
 		{http.MethodPost, "/webhooks/unico", FunctionWebhook, false},
 		// Artefacts, fetched from Unico on demand (artefacts.go).
 		{http.MethodGet, "/v1/processes/{id}/selfie", FunctionGet, true},
@@ -51,6 +52,7 @@ func (a *API) routeHandlers() map[string]http.Handler {
 		"GET /v1/processes/{id}/signed-documents/{documentId}":   a.handleSignedDocument(),
 		"GET /v1/processes/{id}/signature-evidence/{documentId}": a.handleSignatureEvidence(),
 		"PUT /v1/processes/{id}/document":                        a.handleSetDocument(),
+		"POST /v1/processes/{id}/redact":                         a.handleRedact(),
 	}
 }
 
@@ -66,6 +68,9 @@ func (a *API) Handler(function string) http.Handler {
 		h, ok := handlers[r.Method+" "+r.Path]
 		if !ok {
 			panic("httpapi: no handler for route " + r.Method + " " + r.Path)
+		}
+		if hasProcessID(r.Path) {
+			h = requireProcessID(h)
 		}
 		if r.APIKey {
 			h = a.requireTenant(h)
