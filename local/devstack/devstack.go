@@ -51,6 +51,11 @@ type Options struct {
 	DemoAPIKey, OtherAPIKey, WebhookPassword string
 	// Customize adjusts the gateway configuration before the functions are built (tests).
 	Customize func(*gateway.Config)
+	// TableName is the DynamoDB table (default "unico-gateway"); tests sharing one DynamoDB
+	// Local give each stack its own, so that its stream carries only its own changes.
+	TableName string
+	// The asynchronous side (async.go).
+	Async AsyncOptions
 }
 
 // External is a real Unico (or anything speaking its API) with its credentials.
@@ -79,6 +84,7 @@ type Stack struct {
 	Secrets        *secretsfake.Server
 	Functions      map[string]*gateway.Gateway // one per function, as in Lambda
 	Config         gateway.Config
+	Async          *Async // the worker, sweeper and notifier and what drives them (async.go)
 
 	closers []func()
 }
@@ -94,7 +100,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if o.LogOutput == nil {
 		o.LogOutput = os.Stdout
 	}
-	s = &Stack{TableName: "unico-gateway", SecretID: "unico-gateway/credentials",
+	s = &Stack{TableName: or(o.TableName, "unico-gateway"), SecretID: "unico-gateway/credentials",
 		WebhookUser: "unico", WebhookPass: or(o.WebhookPassword, randomHex(12))}
 	defer func() {
 		if err != nil {
@@ -191,6 +197,9 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.SecretsURL = "http://" + secLn.Addr().String()
 	s.closers = append(s.closers, serve(secLn, s.Secrets.Handler()))
 
+	if err := s.configureAsync(&cfg, o); err != nil {
+		return nil, err
+	}
 	if o.Customize != nil {
 		o.Customize(&cfg)
 	}
@@ -214,6 +223,9 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		keys = append(keys, apigw.Key{Value: t.APIKey, ID: t.APIKeyID})
 	}
 	s.closers = append(s.closers, serve(apiLn, apigw.New(httpapi.Routes(), handlers, keys)))
+	if err := s.startAsync(ctx, o, awsCfg, db); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -86,6 +86,7 @@ type Process struct {
 	FinishedAt      time.Time // zero while open
 	UnicoExpiresAt  time.Time // when Unico expires the journey (by Unico)
 	RetainUntil     time.Time // retention: TTL attribute and a check on read
+	NextSweepAt     time.Time // while open: when the sweeper should ask Unico about it (sweep.go)
 	Redacted        bool
 	Version         int64 // incremented by every write; optimistic concurrency
 }

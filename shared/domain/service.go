@@ -19,6 +19,10 @@ type Config struct {
 	MinRiskScore   float64       // inconclusive identity + score >= this is approved; default 50
 	Now            func() time.Time
 	Log            *slog.Logger
+	// The asynchronous side (async.go, sync.go, sweep.go): defaults in asyncDefaults.
+	SweepAfter       time.Duration // an open process is first checked by the sweeper this long after its creation; default 15 min
+	SweepMaxInterval time.Duration // the longest pause between two sweeper checks of an open process; default 6 h
+	DeliveryKeep     time.Duration // how long webhook deliveries are remembered to catch duplicates; default 7 days
 }
 
 // Service is the gateway's use cases. It depends only on the ports.
@@ -29,6 +33,7 @@ type Service struct {
 	hosted  HostedUnico
 	secrets Secrets
 	cfg     Config
+	async   asyncDeps
 }
 
 // Deps are the service's ports.
@@ -38,6 +43,12 @@ type Deps struct {
 	Idempotency IdempotencyStore
 	Hosted      HostedUnico
 	Secrets     Secrets
+	// The asynchronous side (async.go); nil stores disable it.
+	Deliveries DeliveryStore
+	Outbox     OutboxStore
+	Sweeps     SweepStore
+	Callbacks  Callbacks
+	Metrics    Metrics
 }
 
 // NewService wires the use cases.
@@ -60,7 +71,8 @@ func NewService(d Deps, cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Service{store: d.Store, lister: d.Lister, idem: d.Idempotency, hosted: d.Hosted, secrets: d.Secrets, cfg: cfg}
+	cfg = asyncDefaults(cfg)
+	return &Service{store: d.Store, lister: d.Lister, idem: d.Idempotency, hosted: d.Hosted, secrets: d.Secrets, cfg: cfg, async: newAsyncDeps(d)}
 }
 
 // CreateInput is one create call: the tenant, its Idempotency-Key and the fingerprint of the
@@ -137,6 +149,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (CreateResult, boo
 	if p.State.Rank() == 0 {
 		p.State = StateCreated
 	}
+	p.NextSweepAt = s.firstSweep(p)
 	res := CreateResult{Process: hostedView(p, &up), RedirectURL: up.UserRedirectURL, SDKToken: up.Token}
 	body, _ := json.Marshal(res)
 	done := &IdempotencyDone{Tenant: in.Tenant, Key: in.IdempotencyKey, Answer: StoredAnswer{Result: body}, KeepUntil: now.Add(s.cfg.IdempotencyTTL)}
@@ -222,6 +235,9 @@ func (s *Service) advance(ctx context.Context, prev, next Process) error {
 	}
 	next.UpdatedAt = s.cfg.Now()
 	next.Version = prev.Version + 1
+	if ev, ok := s.finalEvent(prev, next); ok {
+		return s.async.outbox.UpdateProcessWithEvent(ctx, next, prev.Version, ev) // the outbox: state and event together
+	}
 	return s.store.UpdateProcess(ctx, next, prev.Version)
 }
 

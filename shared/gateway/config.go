@@ -27,6 +27,7 @@ type Config struct {
 	RetentionDays       int
 	MinRiskScore        float64
 	LogLevel            slog.Level
+	Async               AsyncConfig // webhooks, sweeper, outbound events (async.go)
 }
 
 // TenantKey assigns an API Gateway API key (by id) to a tenant.
@@ -49,6 +50,8 @@ type TenantKey struct {
 //	RETENTION_DAYS             process retention (default 180)
 //	MIN_RISK_SCORE             approve an inconclusive identity at this risk score (default 50)
 //	LOG_LEVEL                  DEBUG, INFO, WARN or ERROR (default INFO)
+//
+// and the asynchronous side's variables (AsyncConfig in async.go).
 //
 // A missing or malformed variable is an error that names it.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -104,6 +107,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return c, fmt.Errorf("configuration: LOG_LEVEL must be DEBUG, INFO, WARN or ERROR")
 		}
+	}
+	if err := c.Async.fromEnv(getenv); err != nil {
+		return c, err
 	}
 	return c, nil
 }

@@ -31,6 +31,10 @@ type Gateway struct {
 	Unico   *unicoclient.Client
 	Tokens  *unicoclient.TokenSource
 	Log     *slog.Logger
+	// The asynchronous side (async.go).
+	Store    *dynamostore.Store
+	Notifier *domain.Notifier
+	Config   Config
 }
 
 // Options are what differs between Lambda and the local stack.
@@ -97,8 +101,12 @@ func New(cfg Config, o Options) (*Gateway, error) {
 	}
 	tokens := client.Tokens()
 
-	svc := domain.NewService(domain.Deps{Store: store, Lister: store, Idempotency: store, Hosted: client, Secrets: hashKeys{creds}},
-		domain.Config{Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, MinRiskScore: cfg.MinRiskScore, Now: o.Now, Log: log})
+	cfg.Async = cfg.Async.withDefaults()
+	metrics := &emfMetrics{w: o.LogOutput, now: o.Now}
+	deps := domain.Deps{Store: store, Lister: store, Idempotency: store, Hosted: client, Secrets: hashKeys{creds}}
+	withAsync(&deps, cfg, store, metrics)
+	svc := domain.NewService(deps, domain.Config{Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, MinRiskScore: cfg.MinRiskScore,
+		Now: o.Now, Log: log, SweepAfter: cfg.Async.SweepAfter})
 	api := httpapi.New(httpapi.Deps{Service: svc, Tenants: cfg.tenantResolver(), Log: log, Now: o.Now,
 		WebhookCredentials: func(ctx context.Context) ([]unico.WebhookCredential, error) {
 			c, err := creds.Get(ctx)
@@ -107,7 +115,8 @@ func New(cfg Config, o Options) (*Gateway, error) {
 			}
 			return c.Webhook, nil
 		}})
-	return &Gateway{API: api, Service: svc, Unico: client, Tokens: tokens, Log: log}, nil
+	notifier := newNotifier(cfg, getter, store, metrics, log, o.Now)
+	return &Gateway{API: api, Service: svc, Unico: client, Tokens: tokens, Log: log, Store: store, Notifier: notifier, Config: cfg}, nil
 }
 
 // hashKeys serves the CPF hash key from the credentials secret.

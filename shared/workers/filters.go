@@ -1,0 +1,21 @@
+// Package workers holds the Lambda handlers of the gateway's asynchronous functions: the
+// worker (the table's stream → domain.Service.SyncProcess for every recorded webhook delivery),
+// the sweeper (a schedule → domain.Service.Sweep) and the notifier (the table's stream and a
+// schedule → domain.Notifier). It is the adapter between Lambda's event types and the domain,
+// which knows nothing of AWS. The local stack (local/streampoller, local/devstack) invokes these
+// same handlers with the same event shapes.
+package workers
+
+import "github.com/unicogw/gateway/shared/dynamostore"
+
+// Lambda event filter patterns of the two stream consumers (event source mapping
+// FilterCriteria; infra deploys them and local/streampoller applies them). Records that do not
+// match never reach the function. The handlers check the records again, so a missing filter
+// costs invocations, never correctness.
+var (
+	// WorkerFilter: a webhook delivery was recorded.
+	WorkerFilter = `{"eventName":["INSERT"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"` + dynamostore.DeliveryPrefix + `"}]}}}}`
+	// NotifierFilter: an outbound event is new or requeued (pending with no attempt yet).
+	NotifierFilter = `{"eventName":["INSERT","MODIFY"],"dynamodb":{"NewImage":{"sk":{"S":["` + dynamostore.EventSK +
+		`"]},"status":{"S":["pending"]},"attempts":{"N":["0"]}}}}`
+)
