@@ -26,6 +26,7 @@ func Routes() []Route {
 		{http.MethodPost, "/v1/processes", FunctionCreate, true},
 		{http.MethodGet, "/v1/processes", FunctionGet, true},
 		{http.MethodGet, "/v1/processes/{id}", FunctionGet, true},
+		{http.MethodPost, "/v1/processes/{id}/notifications", FunctionCreate, true},
 		{http.MethodPost, "/webhooks/unico", FunctionWebhook, false},
 	}
 }
@@ -37,6 +38,9 @@ func (a *API) routeHandlers() map[string]http.Handler {
 		"GET /v1/processes":      a.handleList(),
 		"GET /v1/processes/{id}": a.handleGet(),
 		"POST /webhooks/unico":   a.handleUnicoWebhook(),
+
+		// Outbound events: replay (notifications.go).
+		"POST /v1/processes/{id}/notifications": a.handleReplayNotification(),
 	}
 }
 
