@@ -635,7 +635,9 @@ func TestOutboundParkedThenReplayed(t *testing.T) {
 	rc := newReceiver(t)
 	rc.down = true
 	a := startAsyncStack(t, rc, devstack.AsyncOptions{DispatchEvery: 20 * time.Millisecond},
-		func(c *gateway.Config) { c.Async.OutboundBackoff = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond} })
+		func(c *gateway.Config) {
+			c.Async.OutboundBackoff = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond}
+		})
 	id := a.create("park-1", "approved")
 	demo, other := a.Tenants[0].APIKey, a.Tenants[1].APIKey
 	// Not final yet: nothing to replay.
