@@ -14,7 +14,7 @@ import (
 // tell operators the gateway is failing: function errors and throttles, and API 5xx answers.
 // The topic carries alarm notifications only, never personal data, so it keeps SNS's default
 // encryption instead of the data key (CloudWatch would need a grant on that key to publish).
-func newAlarms(stack awscdk.Stack, p GatewayStackProps, fns functions, api awsapigateway.RestApi) {
+func newAlarms(stack awscdk.Stack, p GatewayStackProps, fns functions, api awsapigateway.RestApi) awscloudwatch.IAlarmAction {
 	topic := awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("Unico gateway alarms"),
 		EnforceSSL:  jsii.Bool(true),
@@ -48,4 +48,5 @@ func newAlarms(stack awscdk.Stack, p GatewayStackProps, fns functions, api awsap
 		Value:       topic.TopicArn(),
 		Description: jsii.String("SNS topic the alarms notify; subscribe more endpoints to it"),
 	})
+	return action
 }

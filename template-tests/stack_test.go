@@ -23,11 +23,12 @@ var wantFunctions = []struct {
 }
 
 var wantEnv = []string{"TABLE_NAME", "CREDENTIALS_SECRET_ID", "UNICO_AUTH_URL", "UNICO_BY_UNICO_URL",
-	"UNICO_BY_CLIENT_URL", "UNICO_SIGN_URL", "RETENTION_DAYS", "LOG_LEVEL", "TENANT_KEYS"}
+	"UNICO_BY_CLIENT_URL", "UNICO_SIGN_URL", "RETENTION_DAYS", "LOG_LEVEL", "TENANT_KEYS",
+	"TENANT_CALLBACKS", "SWEEP_AFTER"} // the last two: the asynchronous side (async_test.go)
 
 func TestFunctions(t *testing.T) {
 	s := defaultStack(t)
-	s.tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(3))
+	s.tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(6)) // and worker, sweeper, notifier (async_test.go)
 	tableID, _ := s.resource(t, "AWS::DynamoDB::Table", "Table")
 	secretID, _ := s.resource(t, "AWS::SecretsManager::Secret", "CredentialsSecret")
 	keyID, _ := s.resource(t, "AWS::ApiGateway::ApiKey", "TenantDefaultApiKey")
@@ -218,7 +219,7 @@ func TestCredentialsSecret(t *testing.T) {
 func TestLogGroups(t *testing.T) {
 	s := defaultStack(t)
 	// One per function and the API's access log: every log group has a retention.
-	s.tpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(4))
+	s.tpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(7)) // 6 functions (async_test.go: 3 of them)
 	s.tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), &map[string]any{"RetentionInDays": 30})
 
 	o := optionsStack(t)
@@ -262,8 +263,9 @@ func TestOutputs(t *testing.T) {
 
 func TestAlarms(t *testing.T) {
 	s := defaultStack(t)
-	// Errors and throttles of each function, and the API's 5xx.
-	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(7))
+	// Errors and throttles of each of the 6 functions, the API's 5xx, and the asynchronous
+	// side's dead-letter queue, parked events and worker lag (async_test.go).
+	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(16))
 	topicID, _ := s.resource(t, "AWS::SNS::Topic", "AlarmTopic")
 	for id, a := range s.resourcesOfType("AWS::CloudWatch::Alarm") {
 		if actions := props(a)["AlarmActions"]; !refersTo(actions, topicID) {
