@@ -75,7 +75,11 @@ func (s *Service) Sweep(ctx context.Context, req SweepRequest) (SweepReport, err
 	m.Count(ctx, MetricSweepChecked, rep.Checked)
 	m.Count(ctx, MetricSweepClosed, rep.Closed)
 	m.Count(ctx, MetricSweepErrors, rep.Errors)
-	s.cfg.Log.InfoContext(ctx, "sweep done", slog.Int("due", rep.Due), slog.Int("checked", rep.Checked),
+	level := slog.LevelInfo
+	if rep.Due == 0 {
+		level = slog.LevelDebug // the usual run: nothing overdue
+	}
+	s.cfg.Log.Log(ctx, level, "sweep done", slog.Int("due", rep.Due), slog.Int("checked", rep.Checked),
 		slog.Int("closed", rep.Closed), slog.Int("errors", rep.Errors), slog.String("stopped", rep.Stopped))
 	return rep, nil
 }

@@ -15,9 +15,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/unicogw/gateway/local/devstack"
 	"github.com/unicogw/gateway/local/unicosim"
+	"github.com/unicogw/gateway/shared/domain"
+	"github.com/unicogw/gateway/shared/gateway"
 	"github.com/unicogw/gateway/shared/unico"
 )
 
@@ -33,6 +36,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	addr := fs.String("addr", "127.0.0.1:8080", "address of the local API")
 	simAddr := fs.String("sim-addr", "127.0.0.1:8090", "address of the Unico simulator")
 	logFile := fs.String("log", "", "write the functions' JSON logs to this file instead of stderr")
+	sweepAfter := fs.Duration("sweep-after", 0, "first sweeper check of an open verification after its creation (default 15m; try 1m to watch the sweeper close a verification whose webhook is lost)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,6 +51,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	opts := devstack.Options{APIAddr: *addr, SimAddr: *simAddr, LogOutput: logs,
 		DemoAPIKey: "local-demo-key", OtherAPIKey: "local-other-key", WebhookPassword: "local-webhook-secret"}
+	if *sweepAfter > 0 {
+		opts.Customize = func(c *gateway.Config) { c.Async.SweepAfter = *sweepAfter }
+		opts.Async.SweepEvery = min(*sweepAfter/2, 30*time.Second)
+	}
 	if getenv("UNICO_AUTH_URL") != "" {
 		ext, err := external(getenv)
 		if err != nil {
@@ -126,6 +134,29 @@ func printTour(w io.Writer, s *devstack.Stack) {
   # list the tenant's processes
   curl -s '%[2]s/v1/processes?limit=10' -H 'x-api-key: %[3]s'
 `, s.SimURL, s.APIURL, demo.APIKey, s.Tenants[1].APIKey)
+	}
+	if r := s.Async.Receiver; r != nil {
+		fmt.Fprintf(w, `
+  # the webhook was recorded and acknowledged; the worker (on the table's stream) read the
+  # process from Unico, and the notifier POSTed a signed event (Standard Webhooks) to the demo
+  # tenant's backend, which verified it (see the logs) and lists what it received:
+  curl -s %[1]s
+
+  # ask for the event again (same webhook-id, a fresh series of attempts)
+  curl -s -X POST %[2]s/v1/processes/$ID/notifications -H 'x-api-key: %[3]s'
+`, r.URL, s.APIURL, demo.APIKey)
+	}
+	if s.Sim != nil {
+		after := s.Config.Async.SweepAfter
+		if after <= 0 {
+			after = domain.DefaultSweepAfter
+		}
+		fmt.Fprintf(w, `
+  # lose a webhook: create another verification as in step 1 (another Idempotency-Key), call its
+  # id ID2, and finish it while Unico's webhook is lost; the sweeper closes it about %[1]s
+  # after its creation (start with -sweep-after 1m to watch it) and the demo backend gets its event
+  curl -s -X POST %[2]s/__sim/processes/$ID2/finish -d '{"loseWebhook":true}'
+`, after, s.SimURL)
 	}
 	fmt.Fprintln(w, "\nCtrl-C stops everything.")
 }
