@@ -1,5 +1,6 @@
 // Package infra is the gateway's AWS CDK stack: the DynamoDB table, the credentials secret, the
-// three Lambda functions, the REST API with one API key and usage plan per tenant, and alarms.
+// three API Lambda functions, the REST API with one API key and usage plan per tenant, alarms,
+// and the asynchronous side (async.go: worker, sweeper, notifier, stream mappings, schedules).
 //
 // # Context keys
 //

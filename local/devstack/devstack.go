@@ -1,6 +1,7 @@
 // Package devstack runs the whole gateway on loopback with no AWS account and no Unico
 // credentials: DynamoDB Local, the local Secrets Manager endpoint, the Unico simulator, and the
-// three functions behind the API Gateway emulator. The local command (local/cmd/devstack) and
+// three functions behind the API Gateway emulator, with the worker, sweeper and notifier driven by
+// DynamoDB Local's stream and local schedules (async.go). The local command (local/cmd/devstack) and
 // the end-to-end tests both use it, so what a developer tries by hand is what CI tests.
 package devstack
 
