@@ -110,7 +110,11 @@ func (s *Service) syncProcess(ctx context.Context, id string, sweep bool) (syncO
 		if !next.State.Final() {
 			next.NextSweepAt = s.nextSweep(next, now, progressed)
 		}
-		err = s.advance(ctx, p, next)
+		if progressed {
+			err = s.advance(ctx, p, next)
+		} else {
+			err = s.reschedule(ctx, p, next)
+		}
 		if errors.Is(err, ErrConditionFailed) {
 			continue
 		}
@@ -142,12 +146,21 @@ func retryable(e *Error) bool {
 	return true
 }
 
+// reschedule records a sweeper check that found nothing new: the next check's time (and what
+// Unico said that changes no state) with a conditional write that keeps UpdatedAt, since
+// nothing the tenant sees has changed.
+func (s *Service) reschedule(ctx context.Context, prev, next Process) error {
+	next.UpdatedAt = prev.UpdatedAt
+	next.Version = prev.Version + 1
+	return s.store.UpdateProcess(ctx, next, prev.Version)
+}
+
 // postponeSweep moves an open process's next sweeper check later without other change, so that
 // a process Unico will not show does not use the sweeper's budget on every run.
 func (s *Service) postponeSweep(ctx context.Context, p Process, now time.Time) {
 	next := p
 	next.NextSweepAt = s.nextSweep(p, now, false)
-	if err := s.advance(ctx, p, next); err != nil && !errors.Is(err, ErrConditionFailed) {
+	if err := s.reschedule(ctx, p, next); err != nil && !errors.Is(err, ErrConditionFailed) {
 		s.cfg.Log.WarnContext(ctx, "sweeper: could not postpone the next check", slog.String("processId", p.ID), slog.Any("err", err))
 	}
 }
