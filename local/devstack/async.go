@@ -142,7 +142,7 @@ func (s *Stack) startAsync(ctx context.Context, o Options, awsCfg aws.Config, db
 		// As the stack's mappings: bisect on error, retries, then the dead-letter sink.
 		p, err := streampoller.New(streampoller.Options{Name: m.name, Streams: streams, StreamARN: arn, Handler: m.handler,
 			Filter: m.filter, BatchSize: 10, Retries: o.Async.StreamRetries, Backoff: orDuration(o.Async.StreamBackoff, 100*time.Millisecond),
-			Bisect: true, DeadLetters: a.DeadLetters, Log: log})
+			Bisect: true, PollInterval: 100 * time.Millisecond, DeadLetters: a.DeadLetters, Log: log})
 		if err != nil {
 			return err
 		}

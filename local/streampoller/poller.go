@@ -65,6 +65,9 @@ type Poller struct {
 	idlePass    uint64 // the last pass that found nothing to do
 	invocations int
 	changed     *sync.Cond
+
+	shards    []stypes.Shard // the stream's shards, described at most once a second (run's goroutine only)
+	described time.Time
 }
 
 // New checks the options and returns a stopped poller.
@@ -206,11 +209,14 @@ func (p *Poller) run(ctx context.Context, done chan struct{}) {
 // pass reads every readable shard once and hands what it found to the handler. busy reports
 // whether there was anything.
 func (p *Poller) pass(ctx context.Context, shards map[string]*shardState) (busy bool, err error) {
-	desc, err := p.o.Streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(p.o.StreamARN)})
-	if err != nil {
-		return false, err
+	if p.shards == nil || time.Since(p.described) > time.Second {
+		desc, err := p.o.Streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(p.o.StreamARN)})
+		if err != nil {
+			return false, err
+		}
+		p.shards, p.described = desc.StreamDescription.Shards, time.Now()
 	}
-	all := desc.StreamDescription.Shards
+	all := append([]stypes.Shard(nil), p.shards...)
 	known := map[string]bool{}
 	for _, s := range all {
 		known[aws.ToString(s.ShardId)] = true
