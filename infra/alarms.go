@@ -16,8 +16,8 @@ import (
 // encryption instead of the data key (CloudWatch would need a grant on that key to publish).
 //
 // It returns a function that adds more alarms notifying the same topic (o may override the
-// evaluation periods and datapoints).
-func newAlarms(stack awscdk.Stack, p GatewayStackProps, fns functions, api awsapigateway.RestApi) func(id, description string, metric awscloudwatch.Metric, o *awscloudwatch.CreateAlarmOptions) {
+// evaluation periods and datapoints), and the topic's alarm action for alarms built elsewhere.
+func newAlarms(stack awscdk.Stack, p GatewayStackProps, fns functions, api awsapigateway.RestApi) (addAlarmFunc, awscloudwatch.IAlarmAction) {
 	topic := awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("Unico gateway alarms"),
 		EnforceSSL:  jsii.Bool(true),
@@ -56,5 +56,8 @@ func newAlarms(stack awscdk.Stack, p GatewayStackProps, fns functions, api awsap
 		Value:       topic.TopicArn(),
 		Description: jsii.String("SNS topic the alarms notify; subscribe more endpoints to it"),
 	})
-	return alarmWith
+	return alarmWith, action
 }
+
+// addAlarmFunc adds an alarm on metric that notifies the alarm topic.
+type addAlarmFunc = func(id, description string, metric awscloudwatch.Metric, o *awscloudwatch.CreateAlarmOptions)

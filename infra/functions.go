@@ -27,6 +27,8 @@ type functionSpec struct {
 	timeoutSeconds        float64
 	tableActions          []string // on the table
 	indexActions          []string // on the table's indexes
+	indexes               []string // the indexes indexActions apply to; nil = every index
+	noCredentials         bool     // the function never reads the Unico credentials secret
 }
 
 // functionSpecs: each function gets exactly what its code calls (shared/dynamostore), no more.
@@ -52,8 +54,34 @@ var functionSpecs = []functionSpec{
 	},
 	{
 		name: FunctionWebhook, id: "WebhookFunction", timeoutSeconds: 10,
-		description:  "Receives Unico's webhooks (POST /webhooks/unico)",
-		tableActions: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+		description: "Receives Unico's webhooks (POST /webhooks/unico)",
+		// RecordDelivery: one TransactWriteItems of a ConditionCheck (the process is open) and a
+		// conditional Put (the delivery item).
+		tableActions: []string{"dynamodb:ConditionCheckItem", "dynamodb:PutItem"},
+	},
+	// The asynchronous side (async.go).
+	{
+		name: FunctionWorker, id: "WorkerFunction", timeoutSeconds: 60,
+		description: "Brings processes up to date after Unico's webhooks (the table's stream)",
+		// SyncProcess: GetProcess GetItem, UpdateProcess PutItem, or the outbox transaction of
+		// two Puts (process and event). Its stream read is granted in async.go.
+		tableActions: []string{"dynamodb:GetItem", "dynamodb:PutItem"},
+	},
+	{
+		name: FunctionSweeper, id: "SweeperFunction", timeoutSeconds: 240,
+		description: "Asks Unico about open processes whose webhook is late or lost (scheduled)",
+		// DueForSweep Query on gsi2, then as the worker.
+		tableActions: []string{"dynamodb:GetItem", "dynamodb:PutItem"},
+		indexActions: []string{"dynamodb:Query"}, indexes: []string{IndexOpen},
+	},
+	{
+		name: FunctionNotifier, id: "NotifierFunction", timeoutSeconds: 60,
+		description: "Delivers signed events to the tenants' backends (the table's stream and a schedule)",
+		// GetEvent GetItem, ClaimEvent and SettleEvent UpdateItem, DueEvents Query on gsi2. It
+		// reads the tenants' signing secrets, not the Unico credentials.
+		tableActions: []string{"dynamodb:GetItem", "dynamodb:UpdateItem"},
+		indexActions: []string{"dynamodb:Query"}, indexes: []string{IndexOpen},
+		noCredentials: true,
 	},
 }
 
@@ -110,18 +138,27 @@ func newFunctions(stack awscdk.Stack, p GatewayStackProps, table awsdynamodb.Tab
 			Resources: jsii.Strings(*table.TableArn()),
 		}))
 		if len(spec.indexActions) > 0 {
+			indexes := spec.indexes
+			if indexes == nil {
+				indexes = []string{IndexTenant, IndexOpen}
+			}
+			var arns []string
+			for _, ix := range indexes {
+				arns = append(arns, *table.TableArn()+"/index/"+ix)
+			}
 			role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:     jsii.String("TableIndexes"),
-				Actions: jsii.Strings(spec.indexActions...),
-				Resources: jsii.Strings(*table.TableArn()+"/index/"+IndexTenant,
-					*table.TableArn()+"/index/"+IndexOpen),
+				Sid:       jsii.String("TableIndexes"),
+				Actions:   jsii.Strings(spec.indexActions...),
+				Resources: jsii.Strings(arns...),
 			}))
 		}
-		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("CredentialsSecret"),
-			Actions:   jsii.Strings("secretsmanager:GetSecretValue"),
-			Resources: jsii.Strings(*secret.SecretArn()),
-		}))
+		if !spec.noCredentials {
+			role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("CredentialsSecret"),
+				Actions:   jsii.Strings("secretsmanager:GetSecretValue"),
+				Resources: jsii.Strings(*secret.SecretArn()),
+			}))
+		}
 		// Every function writes to the table, so every function needs GenerateDataKey too.
 		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("DataKey"),

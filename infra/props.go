@@ -1,6 +1,7 @@
 // Package infra is the gateway's AWS CDK stack: the DynamoDB table, the credentials and token
 // secrets, the three API Lambda functions and the token refresher, the REST API with one API key
-// and usage plan per tenant, and alarms.
+// and usage plan per tenant, alarms, and the asynchronous side (async.go: worker, sweeper,
+// notifier, stream mappings, schedules).
 //
 // # Context keys
 //
@@ -30,7 +31,9 @@
 //	                    tenant id the functions see. rateLimit: requests/s (steady state), burstLimit:
 //	                    requests (bucket size), quotaLimit: requests per quotaPeriod (DAY, WEEK or
 //	                    MONTH; 0 = no quota). The rateLimits of all tenants must add up to at most
-//	                    unicoRateLimit.
+//	                    unicoRateLimit. callbackUrl (optional, https): where the tenant's backend
+//	                    receives a signed event when one of its verifications is final; the stack
+//	                    then creates the tenant's signing secret (output OutboundSecretArn<Tenant>).
 //	retentionDays       days a finished process is kept before DynamoDB's TTL removes it (default 180).
 //	unicoRateLimit      requests/s Unico accepts from this gateway (default 10). It is the stage-wide
 //	                    throttle and the budget the tenants' usage plans share (see apiThrottle).
@@ -54,6 +57,12 @@
 //	                    (e.g. http://localhost.localstack.cloud:4566, see docs/localstack.md): the
 //	                    AWS SDK then sends DynamoDB and Secrets Manager calls there. Never set it
 //	                    for AWS.
+//	sweepAfterMinutes   the sweeper first asks Unico about an open verification this many minutes
+//	                    after its creation (default 15), then less and less often, and just after
+//	                    its expiry at Unico: a lost webhook never leaves a verification open.
+//	sweepRatePerSecond  Unico reads per second the sweeper may make (default 1); it shares the
+//	                    headroom unicoRateLimit leaves above the tenants' rateLimits with the
+//	                    webhooks' reads. At most unicoRateLimit.
 //	stackName           name of the stack (default UnicoGateway; read by infra/app only), e.g.
 //	                    -c stackName=UnicoGatewayStaging for a second copy in the same account.
 package infra
@@ -110,6 +119,9 @@ type Tenant struct {
 	BurstLimit  int     `json:"burstLimit"`  // requests, token-bucket size
 	QuotaLimit  int     `json:"quotaLimit"`  // requests per QuotaPeriod; 0 = no quota
 	QuotaPeriod string  `json:"quotaPeriod"` // DAY, WEEK or MONTH
+
+	// CallbackURL (optional, https) receives the tenant's signed events (infra/async.go).
+	CallbackURL string `json:"callbackUrl,omitempty"`
 }
 
 // GatewayStackProps configures NewGatewayStack. Zero values take the defaults documented at the
@@ -136,6 +148,9 @@ type GatewayStackProps struct {
 	// UnicoSignEvidencePath and MinRiskScore: "" and nil keep the functions' defaults.
 	UnicoSignEvidencePath string
 	MinRiskScore          *float64
+
+	SweepAfterMinutes  int     // default DefaultSweepAfterMinutes
+	SweepRatePerSecond float64 // default DefaultSweepRatePerSecond
 }
 
 // NeverExpireLogs is the LogRetentionDays value for logs that never expire (context value 0).
@@ -149,6 +164,9 @@ const (
 	DefaultLogRetentionDays = 30
 	DefaultMemorySize       = 256
 	DefaultLogLevel         = "INFO"
+
+	DefaultSweepAfterMinutes  = 15
+	DefaultSweepRatePerSecond = 1
 )
 
 // DefaultTenant is used when no tenant is configured.
@@ -201,6 +219,12 @@ func (p GatewayStackProps) WithDefaults() GatewayStackProps {
 	p.LogLevel = strings.ToUpper(p.LogLevel)
 	if p.ApiGatewayCloudWatchRole == nil {
 		p.ApiGatewayCloudWatchRole = jsii.Bool(true)
+	}
+	if p.SweepAfterMinutes == 0 {
+		p.SweepAfterMinutes = DefaultSweepAfterMinutes
+	}
+	if p.SweepRatePerSecond == 0 {
+		p.SweepRatePerSecond = DefaultSweepRatePerSecond
 	}
 	return p
 }
@@ -263,6 +287,11 @@ func (p GatewayStackProps) Validate() error {
 			bad("tenant %q: quotaPeriod %q: want DAY, WEEK or MONTH", t.Name, t.QuotaPeriod)
 		}
 		rateSum += t.RateLimit
+		if t.CallbackURL != "" {
+			if u, err := url.Parse(t.CallbackURL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+				bad("tenant %q: callbackUrl %q: want an https:// URL without credentials", t.Name, t.CallbackURL)
+			}
+		}
 	}
 	if !(p.UnicoRateLimit > 0) || math.IsInf(p.UnicoRateLimit, 0) {
 		bad("unicoRateLimit must be > 0")
@@ -294,6 +323,12 @@ func (p GatewayStackProps) Validate() error {
 	}
 	if p.BuildDir == "" {
 		bad("buildDir is empty")
+	}
+	if p.SweepAfterMinutes < 1 || p.SweepAfterMinutes > 24*60 {
+		bad("sweepAfterMinutes %d: want 1..1440", p.SweepAfterMinutes)
+	}
+	if !(p.SweepRatePerSecond > 0) || p.SweepRatePerSecond > p.UnicoRateLimit {
+		bad("sweepRatePerSecond %g: want > 0 and at most unicoRateLimit", p.SweepRatePerSecond)
 	}
 	return errors.Join(errs...)
 }
@@ -333,6 +368,8 @@ func PropsFromContext(scope constructs.Construct) (*GatewayStackProps, error) {
 	get("logLevel", &p.LogLevel)
 	get("apiGatewayCloudWatchRole", &p.ApiGatewayCloudWatchRole)
 	get("awsEndpointUrl", &p.AWSEndpointURL)
+	get("sweepAfterMinutes", &p.SweepAfterMinutes)
+	get("sweepRatePerSecond", &p.SweepRatePerSecond)
 	if logRetentionDays != nil {
 		p.LogRetentionDays = *logRetentionDays
 		if p.LogRetentionDays == 0 {

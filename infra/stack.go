@@ -21,7 +21,7 @@ import (
 const (
 	TTLAttribute = "ttl"
 	IndexTenant  = "gsi1" // a tenant's processes, newest first (listing)
-	IndexOpen    = "gsi2" // processes still open at Unico (the sweeper's work list)
+	IndexOpen    = "gsi2" // open processes by next sweeper check, pending and parked outbound events (shared/dynamostore)
 )
 
 // NewGatewayStack defines the whole gateway. props may be nil (every default); invalid props
@@ -59,11 +59,13 @@ func NewGatewayStack(scope constructs.Construct, id string, props *GatewayStackP
 	api := newAPI(stack, p)
 	fns := newFunctions(stack, p, table, secret, key, api.tenantKeys)
 	api.addRoutes(fns)
+	async := newAsync(stack, p, table, key, fns)
 
 	tokens := newTokenSharing(stack, p, secret, key, fns)
 
-	addAlarm := newAlarms(stack, p, fns, api.api)
+	addAlarm, alarmAction := newAlarms(stack, p, fns, api.api)
 	tokens.addAlarms(stack, addAlarm)
+	async.addAlarms(stack, alarmAction)
 
 	out := func(id, value, description string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: jsii.String(value), Description: jsii.String(description)})

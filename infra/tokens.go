@@ -114,11 +114,15 @@ func newTokenSharing(stack awscdk.Stack, p GatewayStackProps, creds awssecretsma
 		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(refresher, nil)},
 	})
 
-	// The API functions read the token secret (never write it) and tag their metrics.
+	// The functions that call Unico read the token secret (never write it) and tag their
+	// metrics; the notifier never calls Unico.
 	for _, spec := range functionSpecs {
 		fn := fns[spec.name]
-		fn.AddEnvironment(jsii.String("TOKEN_SECRET_ID"), secret.SecretArn(), nil)
 		fn.AddEnvironment(jsii.String("STACK_NAME"), stack.StackName(), nil)
+		if spec.noCredentials {
+			continue
+		}
+		fn.AddEnvironment(jsii.String("TOKEN_SECRET_ID"), secret.SecretArn(), nil)
 		fn.Role().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("TokenSecretRead"),
 			Actions:   jsii.Strings("secretsmanager:GetSecretValue"),

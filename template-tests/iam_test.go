@@ -80,13 +80,23 @@ func TestFunctionPermissions(t *testing.T) {
 	secretID, _ := s.resource(t, "AWS::SecretsManager::Secret", "CredentialsSecret")
 	tokenSecretID, _ := s.resource(t, "AWS::SecretsManager::Secret", "TokenSecret")
 	keyID, _ := s.resource(t, "AWS::KMS::Key", "DataKey")
+	dlqID, _ := s.resource(t, "AWS::SQS::Queue", "StreamDeadLetterQueue")
+	stream := []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
 
 	want := map[string][]string{
 		// TransactWriteItems is authorised per item as PutItem/UpdateItem/ConditionCheckItem;
 		// DeleteItem releases the create's own idempotency lock (shared/dynamostore).
-		"CreateFunction":  {"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-		"GetFunction":     {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
-		"WebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+		"CreateFunction": {"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+		"GetFunction":    {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
+		// The webhook only records the delivery: a ConditionCheck and a Put in one transaction.
+		"WebhookFunction": {"dynamodb:ConditionCheckItem", "dynamodb:PutItem"},
+		// The asynchronous side (async_test.go): the stream consumers read the table's stream.
+		"WorkerFunction":   append([]string{"dynamodb:GetItem", "dynamodb:PutItem"}, stream...),
+		"SweeperFunction":  {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
+		"NotifierFunction": append([]string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}, stream...),
+	}
+	for _, w := range want {
+		sort.Strings(w)
 	}
 	roles := map[string]string{}
 	for fnPrefix, wantDynamo := range want {
@@ -141,6 +151,16 @@ func TestFunctionPermissions(t *testing.T) {
 					if _, ok := obj(st["Condition"])["StringEquals"]; !ok {
 						t.Errorf("%s: %s without a kms:ViaService condition", fnPrefix, action)
 					}
+				case strings.HasPrefix(action, "sqs:"):
+					// The stream mappings' on-failure destination, sent with the function's role.
+					if fnPrefix != "WorkerFunction" && fnPrefix != "NotifierFunction" {
+						t.Errorf("%s: unexpected %s", fnPrefix, action)
+					}
+					for _, r := range resources {
+						if !refersTo(r, dlqID) {
+							t.Errorf("%s: %s on %v, not the dead-letter queue", fnPrefix, action, r)
+						}
+					}
 				case strings.HasPrefix(action, "logs:"):
 					for _, r := range resources {
 						if !refersTo(r, logsID) {
@@ -159,17 +179,35 @@ func TestFunctionPermissions(t *testing.T) {
 		}
 		for _, a := range []string{"secretsmanager:GetSecretValue", "kms:Decrypt", "kms:GenerateDataKey",
 			"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments"} {
-			if !actions[a] {
+			if !actions[a] && (a != "secretsmanager:GetSecretValue" || fnPrefix != "NotifierFunction") {
 				t.Errorf("%s lacks %s", fnPrefix, a)
 			}
 		}
+		// The notifier never reads the Unico credentials (only the tenants' signing secrets,
+		// and this stack's tenant has no callback).
+		if fnPrefix == "NotifierFunction" && actions["secretsmanager:GetSecretValue"] {
+			t.Errorf("%s may read a secret", fnPrefix)
+		}
 	}
 
-	// Only get queries, and only get reaches the indexes.
+	// Only get lists (both indexes); the sweeper and the notifier query gsi2 only; nobody else
+	// reaches an index.
 	for fn, role := range roles {
 		raw, _ := json.Marshal(s.statementsOf(role))
-		if hasIndex := strings.Contains(string(raw), "/index/"); hasIndex != (fn == "GetFunction") {
-			t.Errorf("%s: index access = %v", fn, hasIndex)
+		gsi1, gsi2 := strings.Contains(string(raw), "/index/gsi1"), strings.Contains(string(raw), "/index/gsi2")
+		switch fn {
+		case "GetFunction":
+			if !gsi1 || !gsi2 {
+				t.Errorf("%s: index access gsi1 %v gsi2 %v", fn, gsi1, gsi2)
+			}
+		case "SweeperFunction", "NotifierFunction":
+			if gsi1 || !gsi2 {
+				t.Errorf("%s: index access gsi1 %v gsi2 %v, want gsi2 only", fn, gsi1, gsi2)
+			}
+		default:
+			if gsi1 || gsi2 || strings.Contains(string(raw), "/index/") {
+				t.Errorf("%s: index access", fn)
+			}
 		}
 	}
 

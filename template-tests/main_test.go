@@ -32,7 +32,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	buildDir = dir
-	for _, fn := range []string{infra.FunctionCreate, infra.FunctionGet, infra.FunctionWebhook, infra.FunctionTokenRefresher} {
+	for _, fn := range []string{infra.FunctionCreate, infra.FunctionGet, infra.FunctionWebhook, infra.FunctionTokenRefresher,
+		infra.FunctionWorker, infra.FunctionSweeper, infra.FunctionNotifier} {
 		if err := os.MkdirAll(filepath.Join(dir, fn), 0o755); err == nil {
 			err = os.WriteFile(filepath.Join(dir, fn, "bootstrap"), []byte("placeholder "+fn), 0o755)
 		}
@@ -116,6 +117,9 @@ const (
 	optSignURL    = "https://sign.example.com"
 )
 
+// optCallbackURL is acme-bank's callback (the asynchronous side, async_test.go).
+const optCallbackURL = "https://hooks.acme.example/unico-events"
+
 // optionsStack switches on every option through the context, the production environment
 // included, with values given as -c strings.
 func optionsStack(t *testing.T) *synthesized {
@@ -124,7 +128,7 @@ func optionsStack(t *testing.T) *synthesized {
 		optionsTpl = synth(t, map[string]any{
 			"unicoEnvironment": "production",
 			"unicoSignUrl":     optSignURL,
-			"tenants": `[{"name":"acme-bank","rateLimit":4,"burstLimit":8,"quotaLimit":5000,"quotaPeriod":"DAY"},` +
+			"tenants": `[{"name":"acme-bank","rateLimit":4,"burstLimit":8,"quotaLimit":5000,"quotaPeriod":"DAY","callbackUrl":"` + optCallbackURL + `"},` +
 				`{"name":"beta","rateLimit":2.5,"burstLimit":5,"quotaLimit":0}]`,
 			"corsOrigins":      `["` + optCorsOrigin + `"]`,
 			"wafWebAclArn":     optWafArn,

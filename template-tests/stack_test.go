@@ -24,11 +24,14 @@ var wantFunctions = []struct {
 
 var wantEnv = []string{"TABLE_NAME", "CREDENTIALS_SECRET_ID", "UNICO_AUTH_URL", "UNICO_BY_UNICO_URL",
 	"UNICO_BY_CLIENT_URL", "UNICO_SIGN_URL", "RETENTION_DAYS", "LOG_LEVEL", "TENANT_KEYS",
-	"TOKEN_SECRET_ID", "STACK_NAME"} // the last two: token sharing (tokens_test.go)
+	"TOKEN_SECRET_ID", "STACK_NAME", // token sharing (tokens_test.go)
+	"TENANT_CALLBACKS", "SWEEP_AFTER"} // the asynchronous side (async_test.go)
 
 func TestFunctions(t *testing.T) {
 	s := defaultStack(t)
-	s.tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(4)) // and the token refresher (tokens_test.go)
+	// The three API functions, the token refresher (tokens_test.go), and worker, sweeper and
+	// notifier (async_test.go).
+	s.tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(7))
 	tableID, _ := s.resource(t, "AWS::DynamoDB::Table", "Table")
 	secretID, _ := s.resource(t, "AWS::SecretsManager::Secret", "CredentialsSecret")
 	keyID, _ := s.resource(t, "AWS::ApiGateway::ApiKey", "TenantDefaultApiKey")
@@ -218,9 +221,9 @@ func TestCredentialsSecret(t *testing.T) {
 
 func TestLogGroups(t *testing.T) {
 	s := defaultStack(t)
-	// One per function (the token refresher included) and the API's access log: every log
-	// group has a retention.
-	s.tpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(5))
+	// One per function (7: the token refresher and the asynchronous side's included) and the
+	// API's access log: every log group has a retention.
+	s.tpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(8))
 	s.tpl.AllResourcesProperties(jsii.String("AWS::Logs::LogGroup"), &map[string]any{"RetentionInDays": 30})
 
 	o := optionsStack(t)
@@ -264,9 +267,10 @@ func TestOutputs(t *testing.T) {
 
 func TestAlarms(t *testing.T) {
 	s := defaultStack(t)
-	// Errors and throttles of each function, the API's 5xx, and the token alarms (circuit
-	// open, refresh failures: tokens_test.go).
-	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(9))
+	// Errors and throttles of each of the 6 functions in functionSpecs, the API's 5xx, the token
+	// alarms (circuit open, refresh failures: tokens_test.go), and the asynchronous side's
+	// dead-letter queue, parked events and worker lag (async_test.go).
+	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(18))
 	topicID, _ := s.resource(t, "AWS::SNS::Topic", "AlarmTopic")
 	for id, a := range s.resourcesOfType("AWS::CloudWatch::Alarm") {
 		if actions := props(a)["AlarmActions"]; !refersTo(actions, topicID) {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicogw/gateway/infra"
 	"github.com/unicogw/gateway/shared/metrics"
@@ -270,5 +269,14 @@ func TestRateBudget(t *testing.T) {
 	// Validate refuses tenants whose rates add up to more than Unico's (TestInvalidContext);
 	// the refresher's schedule adds at most one token request per 10 minutes.
 	s := defaultStack(t)
-	s.tpl.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(1))
+	refresher, _ := s.resource(t, "AWS::Lambda::Function", "TokenRefresherFunction")
+	n := 0
+	for _, r := range s.resourcesOfType("AWS::Events::Rule") {
+		if refersTo(props(r)["Targets"], refresher) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d schedules run the token refresher, want 1", n)
+	}
 }

@@ -729,6 +729,12 @@ func TestByClientDocuments(t *testing.T) {
 	if status, _, res := b.api.do("POST", "/webhooks/unico", "", map[string]string{"Authorization": "Basic " + basic(b.s.WebhookUser, b.s.WebhookPass)}, hook); status != 200 {
 		t.Fatalf("by-Client webhook: %d %v", status, res)
 	}
+	// The webhook is recorded and acknowledged; the worker (on the table's stream) reads Unico.
+	drainCtx, cancelDrain := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelDrain()
+	if err := b.s.Async.Drain(drainCtx); err != nil {
+		t.Fatal(err)
+	}
 	if st := b.stored(cnhProcess); st.State != domain.StateFinished || st.Decision.Outcome != domain.OutcomeApproved {
 		t.Fatalf("after the webhook: %+v", st)
 	}

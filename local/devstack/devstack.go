@@ -1,6 +1,7 @@
 // Package devstack runs the whole gateway on loopback with no AWS account and no Unico
 // credentials: DynamoDB Local, the local Secrets Manager endpoint, the Unico simulator, and the
-// three functions behind the API Gateway emulator. The local command (local/cmd/devstack) and
+// three functions behind the API Gateway emulator, with the worker, sweeper and notifier driven by
+// DynamoDB Local's stream and local schedules (async.go). The local command (local/cmd/devstack) and
 // the end-to-end tests both use it, so what a developer tries by hand is what CI tests.
 package devstack
 
@@ -60,6 +61,8 @@ type Options struct {
 	Customize func(*gateway.Config)
 	// Now is the functions' clock (tests move it forward); default time.Now.
 	Now func() time.Time
+	// The asynchronous side (async.go).
+	Async AsyncOptions
 }
 
 // External is a real Unico (or anything speaking its API) with its credentials.
@@ -90,6 +93,7 @@ type Stack struct {
 	Config         gateway.Config
 	// DynamoDBOps counts the functions' DynamoDB operations (the round-trip budget).
 	DynamoDBOps *OpCounter
+	Async       *Async // the worker, sweeper and notifier and what drives them (async.go)
 
 	closers []func()
 }
@@ -105,7 +109,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if o.LogOutput == nil {
 		o.LogOutput = os.Stdout
 	}
-	s = &Stack{TableName: "unico-gateway", SecretID: "unico-gateway/credentials",
+	s = &Stack{TableName: or(o.TableName, "unico-gateway"), SecretID: "unico-gateway/credentials",
 		WebhookUser: "unico", WebhookPass: or(o.WebhookPassword, randomHex(12))}
 	defer func() {
 		if err != nil {
@@ -214,6 +218,9 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.SecretsURL = "http://" + secLn.Addr().String()
 	s.closers = append(s.closers, serve(secLn, s.Secrets.Handler()))
 
+	if err := s.configureAsync(&cfg, o); err != nil {
+		return nil, err
+	}
 	if o.Customize != nil {
 		o.Customize(&cfg)
 	}
@@ -237,6 +244,9 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		keys = append(keys, apigw.Key{Value: t.APIKey, ID: t.APIKeyID})
 	}
 	s.closers = append(s.closers, serve(apiLn, apigw.New(httpapi.Routes(), handlers, keys)))
+	if err := s.startAsync(ctx, o, awsCfg, db); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -165,7 +165,13 @@ func TestEndToEndHostedVerification(t *testing.T) {
 	if st := s.Sim.Stats(); st.WebhooksDelivered != 1 {
 		t.Fatalf("webhook deliveries: %+v", st)
 	}
-	// The webhook recorded the final state: read the store directly (no Unico call involved).
+	// The webhook was recorded and acknowledged; the worker (driven by the table's stream)
+	// recorded the final state: wait for it, then read the store directly (no Unico call).
+	drainCtx, cancelDrain := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelDrain()
+	if err := s.Async.Drain(drainCtx); err != nil {
+		t.Fatal(err)
+	}
 	p, err := dynamostore.New(dynamolocaltest.Client(t, ddb), s.TableName).GetProcess(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,8 @@ import (
 
 // Control API (no authentication; for curl and for tests in other processes):
 //
-//	POST   /__sim/processes/{id}/finish    optional body {"scenario":"rejected_identity"}; answers like GetProcess
+//	POST   /__sim/processes/{id}/finish    optional body {"scenario":"rejected_identity"}; answers like GetProcess;
+//	                                        {"loseWebhook":true} finishes without the webhook (FinishLosingWebhook)
 //	POST   /__sim/processes/{id}/expire
 //	POST   /__sim/processes/{id}/webhook   redeliver the webhook
 //	PUT    /__sim/processes/{id}/raw       body = the exact bytes GetProcess must answer
@@ -77,7 +78,8 @@ func controlStatus(err error) int {
 
 func (s *Simulator) ctlFinish(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Scenario string `json:"scenario"`
+		Scenario    string `json:"scenario"`
+		LoseWebhook bool   `json:"loseWebhook"`
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if len(strings.TrimSpace(string(body))) > 0 {
@@ -86,7 +88,11 @@ func (s *Simulator) ctlFinish(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.Finish(r.Context(), r.PathValue("id"), req.Scenario); err != nil {
+	finish := func() error { return s.Finish(r.Context(), r.PathValue("id"), req.Scenario) }
+	if req.LoseWebhook {
+		finish = func() error { return s.FinishLosingWebhook(r.PathValue("id"), req.Scenario) }
+	}
+	if err := finish(); err != nil {
 		writeJSON(w, controlStatus(err), controlError{err.Error()})
 		return
 	}

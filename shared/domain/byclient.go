@@ -508,7 +508,7 @@ func (s *Service) refreshClient(ctx context.Context, p Process) (clientRefresh, 
 	next := p
 	applyClient(&next, cp, s.cfg.MinRiskScore, s.cfg.Now())
 	if changed(p, next) {
-		if err := s.advance(ctx, p, next); err != nil && !errors.Is(err, ErrConditionFailed) {
+		if err := s.advance(ctx, p, &next); err != nil && !errors.Is(err, ErrConditionFailed) {
 			s.cfg.Log.WarnContext(ctx, "could not record the process state", slog.String("processId", p.ID), slog.Any("err", err))
 		}
 	}

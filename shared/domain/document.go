@@ -108,7 +108,7 @@ func (s *Service) SetDocument(ctx context.Context, tenant, id string, in SetDocu
 			next.CPFHash, next.CPFMasked = HashCPF(hashKey, value), MaskCPF(value)
 		}
 		next.UpdatedAt = s.cfg.Now()
-		err = s.advance(ctx, p, next)
+		err = s.advance(ctx, p, &next)
 		if err == nil || attempt == 1 || !errors.Is(err, ErrConditionFailed) {
 			break
 		}

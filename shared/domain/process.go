@@ -89,6 +89,7 @@ type Process struct {
 	UnicoExpiresAt  time.Time // when Unico expires the journey (by Unico)
 	RetainUntil     time.Time // retention: TTL attribute and a check on read
 	RedactedAt      time.Time // when Service.Redact removed the personal data (Redacted is then true)
+	NextSweepAt     time.Time // while open: when the sweeper should ask Unico about it (sweep.go)
 	Redacted        bool
 	Version         int64 // incremented by every write; optimistic concurrency
 }

@@ -19,6 +19,10 @@ type Config struct {
 	MinRiskScore   float64       // inconclusive identity + score >= this is approved; default 50
 	Now            func() time.Time
 	Log            *slog.Logger
+	// The asynchronous side (async.go, sync.go, sweep.go): defaults in asyncDefaults.
+	SweepAfter       time.Duration // an open process is first checked by the sweeper this long after its creation; default 15 min
+	SweepMaxInterval time.Duration // the longest pause between two sweeper checks of an open process; default 6 h
+	DeliveryKeep     time.Duration // how long webhook deliveries are remembered to catch duplicates; default 7 days
 }
 
 // Service is the gateway's use cases. It depends only on the ports.
@@ -30,6 +34,7 @@ type Service struct {
 	client  ClientUnico
 	secrets Secrets
 	cfg     Config
+	async   asyncDeps
 }
 
 // Deps are the service's ports.
@@ -40,6 +45,12 @@ type Deps struct {
 	Hosted      HostedUnico
 	Client      ClientUnico // by Client; nil answers by_client creates with 503
 	Secrets     Secrets
+	// The asynchronous side (async.go); nil stores disable it.
+	Deliveries DeliveryStore
+	Outbox     OutboxStore
+	Sweeps     SweepStore
+	Callbacks  Callbacks
+	Metrics    Metrics
 }
 
 // NewService wires the use cases.
@@ -62,7 +73,8 @@ func NewService(d Deps, cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Service{store: d.Store, lister: d.Lister, idem: d.Idempotency, hosted: d.Hosted, client: d.Client, secrets: d.Secrets, cfg: cfg}
+	cfg = asyncDefaults(cfg)
+	return &Service{store: d.Store, lister: d.Lister, idem: d.Idempotency, hosted: d.Hosted, client: d.Client, secrets: d.Secrets, cfg: cfg, async: newAsyncDeps(d)}
 }
 
 // CreateInput is one create call: the tenant, its Idempotency-Key and the fingerprint of the
@@ -143,6 +155,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (CreateResult, boo
 	if p.State.Rank() == 0 {
 		p.State = StateCreated
 	}
+	p.NextSweepAt = s.firstSweep(p)
 	res := CreateResult{Process: hostedView(p, &up), RedirectURL: up.UserRedirectURL, SDKToken: up.Token}
 	body, _ := json.Marshal(res)
 	done := &IdempotencyDone{Tenant: in.Tenant, Key: in.IdempotencyKey, Answer: StoredAnswer{Result: body}, KeepUntil: now.Add(s.cfg.IdempotencyTTL)}
@@ -211,7 +224,17 @@ func (s *Service) Get(ctx context.Context, tenant, id string) (ProcessView, erro
 	next := p
 	applyHosted(&next, up, s.cfg.MinRiskScore)
 	if changed(p, next) {
-		if err := s.advance(ctx, p, next); err != nil && !errors.Is(err, ErrConditionFailed) {
+		err := s.advance(ctx, p, &next)
+		switch {
+		case errors.Is(err, ErrConditionFailed):
+			// The worker (or another read) recorded it first: show what is stored, with
+			// Unico's answer on top, so the answer agrees with the store.
+			if cur, rerr := s.store.GetProcess(ctx, id); rerr == nil {
+				next = cur
+				applyHosted(&next, up, s.cfg.MinRiskScore)
+				next.UpdatedAt, next.Version = cur.UpdatedAt, cur.Version
+			}
+		case err != nil:
 			s.cfg.Log.WarnContext(ctx, "could not record the process state", slog.String("processId", id), slog.Any("err", err))
 		}
 	}
@@ -220,13 +243,16 @@ func (s *Service) Get(ctx context.Context, tenant, id string) (ProcessView, erro
 
 // advance writes next if nobody wrote the process since prev was read (ErrConditionFailed
 // otherwise: the caller re-reads, or accepts that the winner wrote the same or a later state).
-func (s *Service) advance(ctx context.Context, prev, next Process) error {
+func (s *Service) advance(ctx context.Context, prev Process, next *Process) error {
 	if next.State.Rank() < prev.State.Rank() {
 		return ErrConditionFailed
 	}
 	next.UpdatedAt = s.cfg.Now()
 	next.Version = prev.Version + 1
-	return s.store.UpdateProcess(ctx, next, prev.Version)
+	if ev, ok := s.finalEvent(prev, *next); ok {
+		return s.async.outbox.UpdateProcessWithEvent(ctx, *next, prev.Version, ev) // the outbox: state and event together
+	}
+	return s.store.UpdateProcess(ctx, *next, prev.Version)
 }
 
 func changed(a, b Process) bool {

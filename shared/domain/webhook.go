@@ -2,8 +2,9 @@ package domain
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"strings"
 )
@@ -17,6 +18,7 @@ type UnicoWebhook struct {
 	Flow      string
 	LastEvent string
 	Event     string // by Client
+	EventDate string // by Client
 }
 
 type webhookWire struct {
@@ -37,7 +39,7 @@ func ParseUnicoWebhook(body []byte) (UnicoWebhook, error) {
 	if err := json.Unmarshal(body, &w); err != nil {
 		return UnicoWebhook{}, invalid("invalid_webhook", "The webhook body is not the JSON Unico sends.")
 	}
-	ev := UnicoWebhook{ProcessID: strings.TrimSpace(w.ProcessID), State: w.State, Flow: w.Flow, LastEvent: w.LastEvent, Event: w.Event}
+	ev := UnicoWebhook{ProcessID: strings.TrimSpace(w.ProcessID), State: w.State, Flow: w.Flow, LastEvent: w.LastEvent, Event: w.Event, EventDate: w.EventDate}
 	if ev.ProcessID == "" && w.Data != nil {
 		ev.ProcessID = strings.TrimSpace(w.Data.ID)
 	}
@@ -47,49 +49,59 @@ func ParseUnicoWebhook(body []byte) (UnicoWebhook, error) {
 	return ev, nil
 }
 
-// HandleUnicoWebhook brings a process up to date after Unico announced a change: it reads the
-// process from Unico and records its state. A delivery for a process we do not know is
-// acknowledged (Unico would retry it forever otherwise) and logged by id only. Repeated and
-// out-of-order deliveries are harmless: state only moves forward and an unchanged process is
-// not written.
-func (s *Service) HandleUnicoWebhook(ctx context.Context, ev UnicoWebhook) error {
-	for attempt := 0; attempt < 3; attempt++ {
-		p, err := s.store.GetProcess(ctx, ev.ProcessID)
-		if errors.Is(err, ErrNotFound) {
-			s.cfg.Log.WarnContext(ctx, "webhook for an unknown process", slog.String("processId", ev.ProcessID))
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if p.State.Final() || p.Redacted {
-			return nil
-		}
-		if p.Integration == ByClient { // by-Client document processes finish asynchronously
-			if _, err := s.refreshClient(ctx, p); err != nil {
-				return clientUnicoError(err)
-			}
-			return nil
-		}
-		up, err := s.hosted.GetProcess(ctx, ev.ProcessID)
-		if err != nil {
-			return unicoError(err)
-		}
-		s.logUnknown(ctx, p.ID, up)
-		next := p
-		applyHosted(&next, up, s.cfg.MinRiskScore)
-		if !changed(p, next) {
-			return nil
-		}
-		err = s.advance(ctx, p, next)
-		if err == nil {
-			s.cfg.Log.InfoContext(ctx, "process updated from webhook", slog.String("processId", p.ID),
-				slog.String("state", string(next.State)), slog.String("outcome", string(next.Decision.Outcome)))
-			return nil
-		}
-		if !errors.Is(err, ErrConditionFailed) {
-			return err
-		}
+// DeliveryKey identifies a delivery by its content: Unico redelivering the same notification
+// (at least once) produces the same key, a different notification (another state, event or
+// date) another one.
+func (w UnicoWebhook) DeliveryKey() string {
+	h := sha256.New()
+	for _, f := range []string{strings.ToLower(w.ProcessID), w.State, w.Flow, w.LastEvent, w.Event, w.EventDate} {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
 	}
-	return &Error{Kind: KindConflict, Code: CodeConflict, Message: "The process kept changing; retry the delivery.", RetryAfter: 1e9}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// WebhookReceipt is what the webhook answers once the delivery is durable.
+type WebhookReceipt struct {
+	Status string `json:"status"` // accepted, duplicate, already_final, unknown_process
+}
+
+// RecordUnicoWebhook makes a delivery durable with one conditional write and returns; the
+// process is brought up to date afterwards by SyncProcess (the worker, driven by the table's
+// stream) and, should that be lost too, by the sweeper. The payload carries no result and is
+// not trusted: only the process id matters. Repeated deliveries are recorded once; deliveries
+// for a final process change nothing; a delivery for a process this gateway does not know is
+// acknowledged (Unico would retry it for ever otherwise) and logged by id only.
+func (s *Service) RecordUnicoWebhook(ctx context.Context, ev UnicoWebhook) (WebhookReceipt, error) {
+	if s.async.deliveries == nil {
+		return WebhookReceipt{}, &Error{Kind: KindInternal, Code: "webhooks_not_configured", Message: "Internal error."}
+	}
+	now := s.cfg.Now()
+	event := ev.LastEvent
+	if event == "" {
+		event = ev.Event
+	}
+	out, err := s.async.deliveries.RecordDelivery(ctx, Delivery{ProcessID: ev.ProcessID, Key: ev.DeliveryKey(),
+		UnicoState: safeEnum(ev.State), Event: safeEnum(event), ReceivedAt: now, KeepUntil: now.Add(s.cfg.DeliveryKeep)})
+	if err != nil {
+		return WebhookReceipt{}, err
+	}
+	log := s.cfg.Log.With(slog.String("processId", ev.ProcessID), slog.String("outcome", out.String()))
+	switch out {
+	case DeliveryRecorded:
+		s.async.metrics.Count(ctx, MetricWebhookRecorded, 1)
+		log.InfoContext(ctx, "webhook recorded")
+		return WebhookReceipt{Status: "accepted"}, nil
+	case DeliveryDuplicate:
+		s.async.metrics.Count(ctx, MetricWebhookDuplicate, 1)
+		log.InfoContext(ctx, "webhook already recorded")
+		return WebhookReceipt{Status: "duplicate"}, nil
+	case DeliveryProcessFinal:
+		s.async.metrics.Count(ctx, MetricWebhookDuplicate, 1)
+		log.InfoContext(ctx, "webhook for a final process")
+		return WebhookReceipt{Status: "already_final"}, nil
+	}
+	s.async.metrics.Count(ctx, MetricWebhookUnknown, 1)
+	log.WarnContext(ctx, "webhook for an unknown process")
+	return WebhookReceipt{Status: "unknown_process"}, nil
 }

@@ -83,8 +83,12 @@ func encodeProcess(p domain.Process) map[string]types.AttributeValue {
 	item["gsi1pk"] = str("T#" + p.Tenant)
 	item["gsi1sk"] = str(created + "#" + p.ID)
 	if !p.State.Final() {
-		item["gsi2pk"] = str("OPEN")
-		item["gsi2sk"] = str(created + "#" + p.ID)
+		// gsi2 holds open processes by the time the sweeper should next look at them (sweep.go).
+		item["gsi2pk"] = str(openPartition)
+		item["gsi2sk"] = str(sweepSortKey(p))
+	}
+	if !p.NextSweepAt.IsZero() {
+		item["nextSweepAt"] = str(ts(p.NextSweepAt))
 	}
 	optStr(item, "unicoState", p.UnicoState)
 	optStr(item, "unicoResult", p.UnicoResult)
@@ -128,6 +132,7 @@ func decodeProcess(item map[string]types.AttributeValue) (domain.Process, error)
 		UnicoExpiresAt:  getT(item, "unicoExpiresAt"),
 		RetainUntil:     getT(item, "retainUntil"),
 		RedactedAt:      getT(item, "redactedAt"),
+		NextSweepAt:     getT(item, "nextSweepAt"),
 		Version:         getN(item, "version"),
 	}
 	if b, ok := item["redacted"].(*types.AttributeValueMemberBOOL); ok {

@@ -3,8 +3,12 @@
 // Items (pk, sk):
 //
 //	P#<processId>, P             the process; gsi1 = (T#<tenant>, <createdAt>#<id>) lists a tenant's
-//	                             processes; gsi2 = (OPEN, <createdAt>) holds only open processes,
-//	                             so a sweeper reads nothing but what may need it
+//	                             processes; gsi2 = (OPEN, <nextSweepAt>#<id>) holds only open
+//	                             processes, by when the sweeper should look at them next, so a
+//	                             sweeper reads nothing but what is due (sweep.go)
+//	P#<processId>, W#<key>       a webhook delivery, written before it is acknowledged (delivery.go)
+//	P#<processId>, EVT           the process's outbound event (the outbox, outbox.go); gsi2 =
+//	                             (OUTBOX, <nextAttemptAt>#<id>) while pending, (PARKED, ...) once parked
 //	I#<tenant>#<key>, I          an Idempotency-Key record
 //
 // Every write is conditional. The ttl attribute (epoch seconds) lets DynamoDB expire items;

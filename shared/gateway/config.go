@@ -40,6 +40,7 @@ type Config struct {
 	TokenSecretID string
 	// StackName is the Stack dimension of the metrics (default "local").
 	StackName string
+	Async     AsyncConfig // webhooks, sweeper, outbound events (async.go)
 }
 
 // TenantKey assigns an API Gateway API key (by id) to a tenant.
@@ -68,6 +69,8 @@ type TenantKey struct {
 //	TOKEN_SECRET_ID            Secrets Manager id or ARN of the shared access token (optional:
 //	                           without it each container mints and keeps its own token)
 //	STACK_NAME                 the metrics' Stack dimension (default "local")
+//
+// and the asynchronous side's variables (AsyncConfig in async.go).
 //
 // A missing or malformed variable is an error that names it.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -133,6 +136,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return c, fmt.Errorf("configuration: LOG_LEVEL must be DEBUG, INFO, WARN or ERROR")
 		}
+	}
+	if err := c.Async.fromEnv(getenv); err != nil {
+		return c, err
 	}
 	return c, nil
 }

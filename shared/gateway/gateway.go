@@ -36,6 +36,10 @@ type Gateway struct {
 	// reader (nil without TOKEN_SECRET_ID).
 	Credentials  *secrets.Credentials
 	SharedTokens *tokenshare.Reader
+	// The asynchronous side (async.go).
+	Store    *dynamostore.Store
+	Notifier *domain.Notifier
+	Config   Config
 }
 
 // Options are what differs between Lambda and the local stack.
@@ -105,8 +109,12 @@ func New(cfg Config, o Options) (*Gateway, error) {
 	}
 	tokens := client.Tokens()
 
-	svc := domain.NewService(domain.Deps{Store: store, Lister: store, Idempotency: store, Hosted: client, Client: byClient{client}, Secrets: hashKeys{creds}},
-		domain.Config{Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, MinRiskScore: cfg.MinRiskScore, Now: o.Now, Log: log})
+	cfg.Async = cfg.Async.withDefaults()
+	metrics := &emfMetrics{w: o.LogOutput, now: o.Now}
+	deps := domain.Deps{Store: store, Lister: store, Idempotency: store, Hosted: client, Client: byClient{client}, Secrets: hashKeys{creds}}
+	withAsync(&deps, cfg, store, metrics)
+	svc := domain.NewService(deps, domain.Config{Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, MinRiskScore: cfg.MinRiskScore,
+		Now: o.Now, Log: log, SweepAfter: cfg.Async.SweepAfter})
 	api := httpapi.New(httpapi.Deps{Service: svc, Tenants: cfg.tenantResolver(), Log: log, Now: o.Now,
 		WebhookCredentials: func(ctx context.Context) ([]unico.WebhookCredential, error) {
 			c, err := creds.Get(ctx)
@@ -115,7 +123,9 @@ func New(cfg Config, o Options) (*Gateway, error) {
 			}
 			return c.Webhook, nil
 		}})
-	return &Gateway{API: api, Service: svc, Unico: client, Tokens: tokens, Log: log, Credentials: creds, SharedTokens: shared}, nil
+	notifier := newNotifier(cfg, getter, store, metrics, log, o.Now)
+	return &Gateway{API: api, Service: svc, Unico: client, Tokens: tokens, Log: log, Credentials: creds, SharedTokens: shared,
+		Store: store, Notifier: notifier, Config: cfg}, nil
 }
 
 // hashKeys serves the CPF hash key from the credentials secret.

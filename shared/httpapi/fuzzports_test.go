@@ -134,7 +134,7 @@ func (h memHosted) GetProcess(_ context.Context, id string) (unico.Process, erro
 func fuzzAPI(logs *logging.SyncBuffer) http.Handler {
 	m := newMemPorts()
 	log := logging.New(logs, slog.LevelDebug)
-	svc := domain.NewService(domain.Deps{Store: m, Lister: m, Idempotency: m, Hosted: memHosted{m: m}, Secrets: m}, domain.Config{Log: log})
+	svc := domain.NewService(domain.Deps{Store: m, Lister: m, Idempotency: m, Hosted: memHosted{m: m}, Secrets: m, Deliveries: m}, domain.Config{Log: log})
 	return New(Deps{Service: svc, Log: log,
 		Tenants: func(keyID string) (string, bool) { return fuzzTenant, keyID == fuzzKeyID },
 		WebhookCredentials: func(context.Context) ([]unico.WebhookCredential, error) {
@@ -149,4 +149,19 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
 	return rec
+}
+
+// RecordDelivery records nothing durable (the fuzzed path is the decoding and the answer) but
+// answers like the store: unknown, final or recorded.
+func (m *memPorts) RecordDelivery(_ context.Context, d domain.Delivery) (domain.DeliveryOutcome, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.procs[d.ProcessID]
+	switch {
+	case !ok:
+		return domain.DeliveryUnknownProcess, nil
+	case p.State.Final():
+		return domain.DeliveryProcessFinal, nil
+	}
+	return domain.DeliveryRecorded, nil
 }

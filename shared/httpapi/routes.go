@@ -28,6 +28,7 @@ func Routes() []Route {
 		{http.MethodGet, "/v1/processes/{id}", FunctionGet, true},
 		{http.MethodGet, "/v1/documents", FunctionGet, true},
 		{http.MethodPost, "/v1/processes/{id}/redact", FunctionCreate, true},
+		{http.MethodPost, "/v1/processes/{id}/notifications", FunctionCreate, true},
 		{http.MethodPost, "/webhooks/unico", FunctionWebhook, false},
 		// Artefacts, fetched from Unico on demand (artefacts.go).
 		{http.MethodGet, "/v1/processes/{id}/selfie", FunctionGet, true},
@@ -53,6 +54,8 @@ func (a *API) routeHandlers() map[string]http.Handler {
 		"GET /v1/processes/{id}/signature-evidence/{documentId}": a.handleSignatureEvidence(),
 		"PUT /v1/processes/{id}/document":                        a.handleSetDocument(),
 		"POST /v1/processes/{id}/redact":                         a.handleRedact(),
+		// Outbound events: replay (notifications.go).
+		"POST /v1/processes/{id}/notifications": a.handleReplayNotification(),
 	}
 }
 

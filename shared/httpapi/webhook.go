@@ -12,7 +12,9 @@ import (
 )
 
 // handleUnicoWebhook serves POST /webhooks/unico: Unico's delivery, authenticated with Basic
-// or an API-key header (Unico signs nothing), then handed to the service.
+// or an API-key header (Unico signs nothing), recorded durably with one conditional write and
+// acknowledged; the process is brought up to date afterwards (domain.Service.SyncProcess, run by
+// the worker from the table's stream).
 func (a *API) handleUnicoWebhook() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		creds, err := a.webhookAuth(r.Context())
@@ -34,11 +36,12 @@ func (a *API) handleUnicoWebhook() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		if err := a.svc.HandleUnicoWebhook(r.Context(), ev); err != nil {
+		receipt, err := a.svc.RecordUnicoWebhook(r.Context(), ev)
+		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "accepted"})
+		writeJSON(w, http.StatusOK, receipt)
 	})
 }
 

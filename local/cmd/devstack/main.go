@@ -16,9 +16,12 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/unicogw/gateway/local/devstack"
 	"github.com/unicogw/gateway/local/unicosim"
+	"github.com/unicogw/gateway/shared/domain"
+	"github.com/unicogw/gateway/shared/gateway"
 	"github.com/unicogw/gateway/shared/unico"
 )
 
@@ -38,6 +41,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	dynamoPort := fs.Int("dynamo-port", 0, "DynamoDB Local's port (0: a free one); it listens on every interface")
 	samEnv := fs.String("sam-env", "", "write an env-vars file for `sam local` (--env-vars) pointing the functions at this stack")
 	containerHost := fs.String("container-host", "host.docker.internal", "how containers reach this machine (for -sam-env)")
+	sweepAfter := fs.Duration("sweep-after", 0, "first sweeper check of an open verification after its creation (default 15m; try 1m to watch the sweeper close a verification whose webhook is lost)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +56,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	opts := devstack.Options{APIAddr: *addr, SimAddr: *simAddr, LogOutput: logs, SecretsAddr: *secretsAddr, DynamoPort: *dynamoPort,
 		DemoAPIKey: "local-demo-key", OtherAPIKey: "local-other-key", WebhookPassword: "local-webhook-secret"}
+	if *sweepAfter > 0 {
+		opts.Customize = func(c *gateway.Config) { c.Async.SweepAfter = *sweepAfter }
+		opts.Async.SweepEvery = min(*sweepAfter/2, 30*time.Second)
+	}
 	if getenv("UNICO_AUTH_URL") != "" {
 		ext, err := external(getenv)
 		if err != nil {
@@ -143,6 +151,29 @@ func printTour(w io.Writer, s *devstack.Stack) {
     -H 'Content-Type: application/json' \
     -d '{"integration":"by_client","capability":"identity","selfie":"'$SELFIE'","person":{"cpf":"%[5]s","name":"Maria Silva"}}'
 `, s.SimURL, s.APIURL, demo.APIKey, s.Tenants[1].APIKey, unicosim.ScenarioCPF("yes"))
+	}
+	if r := s.Async.Receiver; r != nil {
+		fmt.Fprintf(w, `
+  # the webhook was recorded and acknowledged; the worker (on the table's stream) read the
+  # process from Unico, and the notifier POSTed a signed event (Standard Webhooks) to the demo
+  # tenant's backend, which verified it (see the logs) and lists what it received:
+  curl -s %[1]s
+
+  # ask for the event again (same webhook-id, a fresh series of attempts)
+  curl -s -X POST %[2]s/v1/processes/$ID/notifications -H 'x-api-key: %[3]s'
+`, r.URL, s.APIURL, demo.APIKey)
+	}
+	if s.Sim != nil {
+		after := s.Config.Async.SweepAfter
+		if after <= 0 {
+			after = domain.DefaultSweepAfter
+		}
+		fmt.Fprintf(w, `
+  # lose a webhook: create another verification as in step 1 (another Idempotency-Key), call its
+  # id ID2, and finish it while Unico's webhook is lost; the sweeper closes it about %[1]s
+  # after its creation (start with -sweep-after 1m to watch it) and the demo backend gets its event
+  curl -s -X POST %[2]s/__sim/processes/$ID2/finish -d '{"loseWebhook":true}'
+`, after, s.SimURL)
 	}
 	fmt.Fprintln(w, "\nCtrl-C stops everything.")
 }
