@@ -60,8 +60,8 @@ func (a *API) handleList() http.Handler {
 		q := r.URL.Query()
 		lq := domain.ListQuery{Tenant: tenantOf(r), ClientReference: q.Get("clientReference"), State: domain.State(q.Get("state")), Cursor: q.Get("cursor")}
 		var err error
-		if lq.CreatedFrom, err = queryTime(q.Get("createdFrom"), "createdFrom"); err == nil {
-			lq.CreatedTo, err = queryTime(q.Get("createdTo"), "createdTo")
+		if lq.CreatedFrom, err = queryTime(q.Get("createdFrom"), "createdFrom", "invalid_createdFrom"); err == nil {
+			lq.CreatedTo, err = queryTime(q.Get("createdTo"), "createdTo", "invalid_createdTo")
 		}
 		if err == nil && q.Get("limit") != "" {
 			lq.Limit, err = strconv.Atoi(q.Get("limit"))
@@ -82,13 +82,15 @@ func (a *API) handleList() http.Handler {
 	})
 }
 
-func queryTime(v, name string) (time.Time, error) {
+// queryTime parses an RFC 3339 query parameter; code is its stable error code (a literal at the
+// call, so that docs/errors.md's test sees it).
+func queryTime(v, name, code string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return time.Time{}, domain.Errorf(domain.KindInvalid, "invalid_"+name, "%s must be an RFC 3339 time such as 2026-01-31T00:00:00Z.", name)
+		return time.Time{}, domain.Errorf(domain.KindInvalid, code, "%s must be an RFC 3339 time such as 2026-01-31T00:00:00Z.", name)
 	}
 	return t, nil
 }
