@@ -522,7 +522,7 @@ func (s *scanner) codeAt(pkg string, e ast.Expr, status int, where string) {
 
 // collectCodes walks every literal and call of the file.
 func (s *scanner) collectCodes(pkg string, f *ast.File) {
-	elided := map[*ast.CompositeLit]string{} // inferred type of elided literals ("pkg.Type")
+	elided := map[*ast.CompositeLit]string{}  // inferred type of elided literals ("pkg.Type")
 	mapKeys := map[*ast.CompositeLit]string{} // the key of a literal that is a map value
 	typeKey := func(e ast.Expr) string { return typeKeyIn(pkg, e) }
 	localStructs := map[string]structInfo{}
