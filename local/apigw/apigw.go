@@ -46,8 +46,9 @@ func New(routes []httpapi.Route, functions map[string]lambdaproxy.Handler, keys 
 		g.mux.Handle(r.Method+" "+r.Path, invoke(r, fn, byValue))
 	}
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
-		// API Gateway's own answer for an unknown route on a REST API.
-		writeMessage(w, http.StatusForbidden, "Missing Authentication Token")
+		// API Gateway's answer for an unknown route on a REST API (403 "Missing Authentication
+		// Token", which the stack turns into 404 route_not_found).
+		writeGatewayResponse(w, "MISSING_AUTHENTICATION_TOKEN", http.StatusForbidden)
 	})
 	return g
 }
@@ -60,14 +61,14 @@ func invoke(route httpapi.Route, fn lambdaproxy.Handler, keys map[string]string)
 		if route.APIKey {
 			id, ok := keys[r.Header.Get("X-Api-Key")]
 			if !ok {
-				writeMessage(w, http.StatusForbidden, "Forbidden")
+				writeGatewayResponse(w, "INVALID_API_KEY", http.StatusForbidden)
 				return
 			}
 			keyID = id
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, 10<<20+1))
 		if err != nil || len(body) > 10<<20 {
-			writeMessage(w, http.StatusRequestEntityTooLarge, "Request Too Long")
+			writeGatewayResponse(w, "REQUEST_TOO_LARGE", http.StatusRequestEntityTooLarge)
 			return
 		}
 		ev := Event(r, route, keyID, body)
@@ -77,7 +78,7 @@ func invoke(route httpapi.Route, fn lambdaproxy.Handler, keys map[string]string)
 		defer cancel()
 		res, err := fn(ctx, ev)
 		if err != nil {
-			writeMessage(w, http.StatusBadGateway, "Internal server error")
+			writeGatewayResponse(w, "DEFAULT_5XX", http.StatusBadGateway)
 			return
 		}
 		WriteResponse(w, res)
@@ -140,20 +141,13 @@ func WriteResponse(w http.ResponseWriter, res events.APIGatewayProxyResponse) {
 	if res.IsBase64Encoded {
 		b, err := base64.StdEncoding.DecodeString(res.Body)
 		if err != nil {
-			writeMessage(w, http.StatusBadGateway, "Internal server error")
+			writeGatewayResponse(w, "DEFAULT_5XX", http.StatusBadGateway)
 			return
 		}
 		body = b
 	}
 	w.WriteHeader(res.StatusCode)
 	_, _ = w.Write(body)
-}
-
-func writeMessage(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Amzn-Errortype", strings.ReplaceAll(http.StatusText(status), " ", "")+"Exception")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, `{"message":"`+msg+`"}`)
 }
 
 func sourceIP(addr string) string {
