@@ -1,8 +1,13 @@
 package client_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"sync"
 	"testing"
@@ -19,16 +24,47 @@ var ddb *dynamolocal.Server
 
 func TestMain(m *testing.M) { os.Exit(dynamolocaltest.Main(m, &ddb)) }
 
-func stack(t *testing.T) *devstack.Stack {
+func stack(t *testing.T) *devstack.Stack { return stackWith(t, devstack.AsyncOptions{}) }
+
+func stackWith(t *testing.T, async devstack.AsyncOptions) *devstack.Stack {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := devstack.Start(ctx, devstack.Options{DynamoEndpoint: ddb.Endpoint(), LogOutput: io.Discard})
+	s, err := devstack.Start(ctx, devstack.Options{DynamoEndpoint: ddb.Endpoint(), LogOutput: io.Discard, Async: async})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Stop)
 	return s
+}
+
+// delivery is one event the app backend's endpoint received, with the result of VerifyWebhook.
+type delivery struct {
+	header http.Header
+	body   []byte
+	err    error
+}
+
+// appBackend is an app backend's callback endpoint: it verifies every event with VerifyWebhook
+// and the tenant's signing secret (known once the stack is up) and hands it to the test.
+func appBackend(t *testing.T) (url string, secret chan<- string, got <-chan delivery) {
+	t.Helper()
+	secrets, deliveries := make(chan string, 1), make(chan delivery, 16)
+	var key string
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { key = <-secrets })
+		body, _ := io.ReadAll(r.Body)
+		err := client.VerifyWebhook(key, r.Header, body, time.Now())
+		deliveries <- delivery{r.Header.Clone(), body, err}
+		if err != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/gateway-events", secrets, deliveries
 }
 
 func hosted(cpf string) client.CreateRequest {
@@ -37,9 +73,12 @@ func hosted(cpf string) client.CreateRequest {
 }
 
 // The flow an app backend runs: create, the person finishes, Unico's webhook reaches the
-// gateway, read the decision.
+// gateway, the gateway's signed event reaches the app backend (verified with VerifyWebhook),
+// read the decision.
 func TestCreateFinishWebhookRead(t *testing.T) {
-	s := stack(t)
+	callback, secret, events := appBackend(t)
+	s := stackWith(t, devstack.AsyncOptions{Callbacks: map[string]string{"demo": callback}})
+	secret <- s.Async.SigningSecrets["demo"]
 	c := client.New(s.APIURL, s.Tenants[0].APIKey)
 	ctx := context.Background()
 	res, err := c.CreateProcess(ctx, hosted(unicosim.ScenarioCPF("approved")))
@@ -52,11 +91,49 @@ func TestCreateFinishWebhookRead(t *testing.T) {
 	if err := s.Sim.Finish(ctx, res.Process.ID, ""); err != nil {
 		t.Fatal(err)
 	}
+
+	// The gateway's event: signed for this tenant, about this process, with the decision.
+	var ev delivery
+	select {
+	case ev = <-events:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no event reached the app backend")
+	}
+	if ev.err != nil {
+		t.Fatalf("VerifyWebhook refused the gateway's event: %v", ev.err)
+	}
+	var event struct {
+		Type string `json:"type"`
+		Data struct {
+			ID       string          `json:"id"`
+			State    string          `json:"state"`
+			Decision client.Decision `json:"decision"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(ev.body, &event); err != nil {
+		t.Fatal(err)
+	}
+	if event.Type != "process.finished" || event.Data.ID != res.Process.ID || event.Data.Decision.Outcome != client.Approved ||
+		ev.header.Get("webhook-id") != "evt_"+res.Process.ID {
+		t.Fatalf("event: %s %s", ev.header.Get("webhook-id"), ev.body)
+	}
+	// What VerifyWebhook refuses: another secret, a changed body, an old timestamp.
+	other := "whsec_" + base64.StdEncoding.EncodeToString([]byte("not the tenant's signing secret"))
+	for name, err := range map[string]error{
+		"other secret": client.VerifyWebhook(other, ev.header, ev.body, time.Now()),
+		"changed body": client.VerifyWebhook(s.Async.SigningSecrets["demo"], ev.header, bytes.Replace(ev.body, []byte("approved"), []byte("rejected"), 1), time.Now()),
+		"replayed":     client.VerifyWebhook(s.Async.SigningSecrets["demo"], ev.header, ev.body, time.Now().Add(time.Hour)),
+	} {
+		if err == nil {
+			t.Errorf("%s: VerifyWebhook accepted it", name)
+		}
+	}
+
 	p, err := c.GetProcess(ctx, res.Process.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.State != "finished" || p.Decision.Outcome != client.Approved {
+	if p.State != "finished" || p.Decision.Outcome != client.Approved || p.Decision.Reasons[0].Code != event.Data.Decision.Reasons[0].Code {
 		t.Fatalf("read: %+v", p)
 	}
 	page, err := c.ListProcesses(ctx, client.ListQuery{ClientReference: "loan-7", Limit: 10})
