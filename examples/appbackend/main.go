@@ -60,7 +60,7 @@ type backend struct {
 	now    func() time.Time
 
 	mu     sync.Mutex
-	seen   map[string]bool      // webhook-ids already handled (keep them in your database)
+	seen   map[string]bool       // webhook-ids already handled (keep them in your database)
 	events map[string]chan event // process id → who waits for its event
 }
 

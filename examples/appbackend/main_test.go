@@ -76,10 +76,14 @@ func TestEndpointVerifiesEvents(t *testing.T) {
 	}
 	other, _ := outbound.ParseSecret(outbound.SecretPrefix + base64.StdEncoding.EncodeToString([]byte("another tenant's secret")))
 	for name, h := range map[string]func(http.Header){
-		"no signature":  func(h http.Header) { h.Del("webhook-signature") },
-		"other secret":  func(h http.Header) { h.Set("webhook-signature", outbound.Sign([]outbound.Secret{other}, "evt_"+id, time.Now(), body)) },
-		"old timestamp": func(h http.Header) { h.Set("webhook-timestamp", strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)) },
-		"other id":      func(h http.Header) { h.Set("webhook-id", "evt_other") },
+		"no signature": func(h http.Header) { h.Del("webhook-signature") },
+		"other secret": func(h http.Header) {
+			h.Set("webhook-signature", outbound.Sign([]outbound.Secret{other}, "evt_"+id, time.Now(), body))
+		},
+		"old timestamp": func(h http.Header) {
+			h.Set("webhook-timestamp", strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10))
+		},
+		"other id": func(h http.Header) { h.Set("webhook-id", "evt_other") },
 	} {
 		if got := post(body, h); got != http.StatusUnauthorized {
 			t.Errorf("%s: %d, want 401", name, got)
