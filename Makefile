@@ -9,7 +9,7 @@ TEMPLATE := cdk.out/$(STACK).template.json
 SAM_ENV := .local/sam-env.json
 LOCALSTACK_URL ?= http://localhost.localstack.cloud:4566
 
-.PHONY: test run build synth deploy perf sam-stack sam-api sam-invoke localstack-deploy localstack-destroy
+.PHONY: test run build synth deploy perf sam-stack sam-synth sam-api sam-invoke localstack-deploy localstack-destroy
 
 test:                ## every test (what CI runs)
 	bash scripts/test.sh
@@ -40,10 +40,15 @@ sam-stack:
 	bash scripts/setup.sh
 	go run ./local/cmd/devstack -addr 0.0.0.0:8080 -sim-addr 0.0.0.0:8090 -secrets-addr 0.0.0.0:4584 -dynamo-port 8000 -sam-env $(SAM_ENV)
 
-sam-api: synth
+# The template for sam local: every function also declares the variables the env file sets
+# (sam local overrides declared variables only). Never deploy this template.
+sam-synth: build
+	npx cdk synth --quiet -c samLocal=true
+
+sam-api: sam-synth
 	sam local start-api -t $(TEMPLATE) --env-vars $(SAM_ENV) --warm-containers EAGER
 
-sam-invoke: synth
+sam-invoke: sam-synth
 	sam local invoke $(FN) -t $(TEMPLATE) --env-vars $(SAM_ENV) -e $(EVENT)
 
 # --- LocalStack (needs Docker and LocalStack running on $(LOCALSTACK_URL)) ---------------------

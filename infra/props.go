@@ -54,7 +54,7 @@
 //	                    role, which access logging needs (the role is retained when the stack is
 //	                    deleted). Set false when the account already has one managed elsewhere.
 //	awsEndpointUrl      optional AWS_ENDPOINT_URL given to every function, for LocalStack only
-//	                    (e.g. http://localhost.localstack.cloud:4566, see docs/localstack.md): the
+//	                    (e.g. http://localhost.localstack.cloud:4566, see README "LocalStack"): the
 //	                    AWS SDK then sends DynamoDB and Secrets Manager calls there. Never set it
 //	                    for AWS.
 //	sweepAfterMinutes   the sweeper first asks Unico about an open verification this many minutes
@@ -63,6 +63,11 @@
 //	sweepRatePerSecond  Unico reads per second the sweeper may make (default 1); it shares the
 //	                    headroom unicoRateLimit leaves above the tenants' rateLimits with the
 //	                    webhooks' reads. At most unicoRateLimit.
+//	samLocal            true only for `sam local` (make sam-api / sam-invoke): every function also
+//	                    declares, empty, the variables the sam local env file sets (SAMLocalVariables:
+//	                    the DynamoDB and Secrets Manager endpoints, the audience, the tenant of
+//	                    requests without an API key), because sam local overrides only variables
+//	                    the template declares. Never deploy a template synthesized with it.
 //	stackName           name of the stack (default UnicoGateway; read by infra/app only), e.g.
 //	                    -c stackName=UnicoGatewayStaging for a second copy in the same account.
 package infra
@@ -151,6 +156,9 @@ type GatewayStackProps struct {
 
 	SweepAfterMinutes  int     // default DefaultSweepAfterMinutes
 	SweepRatePerSecond float64 // default DefaultSweepRatePerSecond
+
+	// SAMLocal declares SAMLocalVariables on every function (samlocal.go); sam local only.
+	SAMLocal bool
 }
 
 // NeverExpireLogs is the LogRetentionDays value for logs that never expire (context value 0).
@@ -370,6 +378,7 @@ func PropsFromContext(scope constructs.Construct) (*GatewayStackProps, error) {
 	get("awsEndpointUrl", &p.AWSEndpointURL)
 	get("sweepAfterMinutes", &p.SweepAfterMinutes)
 	get("sweepRatePerSecond", &p.SweepRatePerSecond)
+	get("samLocal", &p.SAMLocal)
 	if logRetentionDays != nil {
 		p.LogRetentionDays = *logRetentionDays
 		if p.LogRetentionDays == 0 {

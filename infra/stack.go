@@ -62,6 +62,9 @@ func NewGatewayStack(scope constructs.Construct, id string, props *GatewayStackP
 	async := newAsync(stack, p, table, key, fns)
 
 	tokens := newTokenSharing(stack, p, secret, key, fns)
+	if p.SAMLocal {
+		declareSAMLocalVariables(fns, tokens.refresher)
+	}
 
 	addAlarm, alarmAction := newAlarms(stack, p, fns, api.api)
 	tokens.addAlarms(stack, addAlarm)

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicogw/gateway/infra"
+	"github.com/unicogw/gateway/local/devstack"
+	"github.com/unicogw/gateway/shared/gateway"
 )
 
 // TestTemplateCarriesWhatSAMReads synthesizes the app to a cloud assembly as `cdk synth` does
@@ -93,4 +95,55 @@ func strs(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// TestSAMEnvCoversTheTemplate: the sam local env file sets every variable whose template value
+// is not a plain string (a Ref, a Join: unresolvable outside CloudFormation) plus the Unico
+// hosts, so that no function in a container reaches AWS or Unico; and with the samLocal context
+// key (make sam-api / sam-invoke) every function declares the variables only the local stack
+// needs (infra.SAMLocalVariables: sam local overrides declared variables only). The deployed
+// template (without samLocal) declares none of them.
+func TestSAMEnvCoversTheTemplate(t *testing.T) {
+	stack := &devstack.Stack{DynamoEndpoint: "http://127.0.0.1:8000", SecretsURL: "http://127.0.0.1:4584",
+		Tenants: []devstack.Tenant{{Name: "demo"}},
+		Config: gateway.Config{TableName: "t", CredentialsSecretID: "c", UnicoAuthURL: "http://127.0.0.1:8090",
+			UnicoAudience: "http://127.0.0.1:8090", UnicoByUnicoURL: "http://127.0.0.1:8090", UnicoByClientURL: "http://127.0.0.1:8090",
+			UnicoSignURL: "http://127.0.0.1:8090", TenantKeys: []gateway.TenantKey{{KeyID: "k", Tenant: "demo"}}}}
+	env := stack.SAMEnv("host.docker.internal")
+
+	s := synth(t, map[string]any{"samLocal": "true",
+		"tenants": `[{"name":"demo","rateLimit":5,"burstLimit":10,"callbackUrl":"https://hooks.example/events"}]`})
+	fns := s.resourcesOfType("AWS::Lambda::Function")
+	if len(fns) < 7 {
+		t.Fatalf("functions: %d", len(fns))
+	}
+	for id, fn := range fns {
+		vars := obj(obj(props(fn)["Environment"])["Variables"])
+		for _, name := range infra.SAMLocalVariables {
+			if _, ok := vars[name]; !ok {
+				t.Errorf("%s does not declare %s: sam local would not set it", id, name)
+			}
+		}
+		for name, v := range vars {
+			_, literal := v.(string)
+			if _, set := env[name]; !set && (!literal || strings.HasPrefix(name, "UNICO_")) {
+				t.Errorf("%s: %s = %v is not set by the sam local env file", id, name, v)
+			}
+		}
+	}
+	for _, v := range infra.SAMLocalVariables {
+		if _, ok := env[v]; !ok {
+			t.Errorf("infra.SAMLocalVariables has %s, which the env file does not set", v)
+		}
+	}
+	for _, d := range []*synthesized{defaultStack(t), optionsStack(t)} {
+		for id, fn := range d.resourcesOfType("AWS::Lambda::Function") {
+			vars := obj(obj(props(fn)["Environment"])["Variables"])
+			for _, v := range infra.SAMLocalVariables {
+				if _, ok := vars[v]; ok {
+					t.Errorf("%s declares %s without samLocal", id, v)
+				}
+			}
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -73,12 +74,21 @@ func (s *Stack) configureAsync(cfg *gateway.Config, o Options) error {
 	s.Async = a
 	callbacks := o.Async.Callbacks
 	if callbacks == nil {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		// On the API's interface, so that functions in containers (sam local) reach it too.
+		host := "127.0.0.1"
+		if h, _, err := net.SplitHostPort(o.APIAddr); err == nil && h != "" && h != "localhost" {
+			host = h
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 		if err != nil {
 			return err
 		}
 		a.Receiver = &DemoReceiver{log: logging.New(orWriter(o.LogOutput), slog.LevelInfo)}
-		url := "http://" + ln.Addr().String() + "/events"
+		urlHost := host
+		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+			urlHost = "127.0.0.1" // every interface: reachable on loopback
+		}
+		url := "http://" + net.JoinHostPort(urlHost, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)) + "/events"
 		s.closers = append(s.closers, serve(ln, a.Receiver))
 		callbacks = map[string]string{"demo": url}
 		a.Receiver.URL = url

@@ -111,9 +111,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	}
 	s = &Stack{TableName: or(o.TableName, "unico-gateway"), SecretID: "unico-gateway/credentials",
 		WebhookUser: "unico", WebhookPass: or(o.WebhookPassword, randomHex(12))}
+	started := s // the returns below set s to nil: stop what was started through this copy
 	defer func() {
 		if err != nil {
-			s.Stop()
+			started.Stop()
 		}
 	}()
 	s.Tenants = []Tenant{

@@ -14,7 +14,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -114,7 +113,11 @@ func printTour(w io.Writer, s *devstack.Stack) {
 	if s.Sim == nil {
 		fmt.Fprintf(w, "  Unico        %s (external)\n\nCreate a process:\n", s.Config.UnicoByUnicoURL)
 	} else {
-		fmt.Fprintf(w, "  Unico sim    %s   (webhooks to %s/webhooks/unico, Basic %s:%s)\n\n", s.SimURL, s.APIURL, s.WebhookUser, s.WebhookPass)
+		fmt.Fprintf(w, "  Unico sim    %s   (webhooks to %s/webhooks/unico, Basic %s:%s)\n", s.SimURL, s.APIURL, s.WebhookUser, s.WebhookPass)
+		if r := s.Async.Receiver; r != nil {
+			fmt.Fprintf(w, "  Demo backend %s   (tenant %q's callback URL: verifies each signed event; GET lists them)\n", r.URL, demo.Name)
+		}
+		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Try it (the CPF chooses the simulated outcome; see local/unicosim/scenarios.go):")
 	}
 	cpf := "73689290074"
@@ -178,24 +181,5 @@ func printTour(w io.Writer, s *devstack.Stack) {
 	fmt.Fprintln(w, "\nCtrl-C stops everything.")
 }
 
-// writeSAMEnv writes `sam local --env-vars` JSON: every function gets the stack's configuration
-// with loopback addresses replaced by the container host, and the demo tenant for requests
-// without an API key (sam local does not emulate API keys).
-func writeSAMEnv(path string, s *devstack.Stack, host string) error {
-	c := s.Config
-	keys, _ := json.Marshal(c.TenantKeys)
-	swap := func(u string) string { return strings.Replace(u, "127.0.0.1", host, 1) }
-	vars := map[string]string{
-		"TABLE_NAME": c.TableName, "CREDENTIALS_SECRET_ID": c.CredentialsSecretID,
-		"UNICO_AUTH_URL": swap(c.UnicoAuthURL), "UNICO_AUDIENCE": c.UnicoAudience, "UNICO_BY_UNICO_URL": swap(c.UnicoByUnicoURL),
-		"UNICO_BY_CLIENT_URL": swap(c.UnicoByClientURL), "UNICO_SIGN_URL": swap(c.UnicoSignURL), "TENANT_KEYS": string(keys),
-		"TENANT_WITHOUT_API_KEY":    s.Tenants[0].Name,
-		"AWS_ENDPOINT_URL_DYNAMODB": swap(s.DynamoEndpoint), "AWS_ENDPOINT_URL_SECRETS_MANAGER": swap(s.SecretsURL),
-		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-	}
-	b, err := json.MarshalIndent(map[string]any{"Parameters": vars}, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, b, 0o600)
-}
+// writeSAMEnv writes the `sam local --env-vars` file (devstack.Stack.SAMEnv).
+func writeSAMEnv(path string, s *devstack.Stack, host string) error { return s.WriteSAMEnv(path, host) }
