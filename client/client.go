@@ -9,7 +9,11 @@
 //
 // Creates carry an Idempotency-Key that the client generates once and reuses across its own
 // retries, so a retried create never makes a second (billed) process at Unico. Retries back off
-// on 409 (the first attempt is still running), 429 and 503, honouring Retry-After.
+// on 409 (the first attempt is still running), 429, 502, 503 and 504, honouring Retry-After.
+// Every route of the API has a method (routes.go: documents, a custom flow's document,
+// redaction, the replay of an event, artefacts); errors are *Error with the gateway's stable
+// code (docs/errors.md). VerifyWebhook checks the events the gateway POSTs to your backend;
+// examples/appbackend puts it all together.
 package client
 
 import (
@@ -39,6 +43,10 @@ type (
 	Process       = domain.ProcessView
 	Decision      = domain.Decision
 	ListResult    = domain.ListResult
+
+	ReusableDocuments  = domain.ReusableDocuments
+	SetDocumentRequest = domain.SetDocumentRequest
+	ReplayResult       = domain.ReplayResult
 )
 
 // Integrations and outcomes.
@@ -197,6 +205,10 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 			if rerr != nil {
 				err = rerr
 			} else if res.StatusCode < 300 {
+				if a, ok := out.(*Artefact); ok { // a file: the bytes as they are
+					a.ContentType, a.Data = res.Header.Get("Content-Type"), raw
+					return nil
+				}
 				return json.Unmarshal(raw, out)
 			} else {
 				apiErr = decodeError(res, raw)
