@@ -15,6 +15,7 @@ import (
 	"github.com/unicogw/gateway/local/devstack"
 	"github.com/unicogw/gateway/local/dynamolocal"
 	"github.com/unicogw/gateway/local/dynamolocal/dynamolocaltest"
+	"github.com/unicogw/gateway/shared/logging"
 )
 
 var ddb *dynamolocal.Server
@@ -108,7 +109,7 @@ func TestWalkthrough(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	var logs bytes.Buffer
+	var logs logging.SyncBuffer
 	s, err := devstack.Start(ctx, devstack.Options{DynamoEndpoint: ddb.Endpoint(), LogOutput: &logs,
 		Async: devstack.AsyncOptions{SweepEvery: -1}})
 	if err != nil {
@@ -161,6 +162,11 @@ func TestWalkthrough(t *testing.T) {
 	}
 	if runErr != nil {
 		t.Errorf("the walkthrough failed: %v\nstderr:\n%s", runErr, stderr.String())
+	}
+	// What the walkthrough sends never reaches the gateway's logs.
+	if found := logging.FindPII(logs.String(), "Maria Silva", "maria@example.com", "10000000108", "20000000108",
+		"20000000370", "20000001260", s.Tenants[0].APIKey); len(found) > 0 {
+		t.Errorf("personal data or keys in the gateway's logs: %v", found)
 	}
 	if t.Failed() {
 		io.Copy(os.Stderr, strings.NewReader("gateway logs (last 4 KB):\n"+tail(logs.String(), 4096)+"\n"))
