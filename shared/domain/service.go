@@ -266,7 +266,10 @@ func (s *Service) logUnknown(ctx context.Context, id string, p unico.Process) {
 	}
 }
 
-// validID accepts Unico's UUIDs (and nothing that could be a path trick).
+// ValidProcessID accepts Unico's process ids: the canonical UUID form, 8-4-4-4-12 hex digits
+// (and nothing that could be a path trick).
+func ValidProcessID(id string) bool { return validID(id) }
+
 func validID(id string) bool {
 	if len(id) != 36 {
 		return false
