@@ -30,10 +30,10 @@ type Config struct {
 	TenantWithoutAPIKey string
 	// CORSOrigins are the browser origins allowed to read the API's answers (CORS_ORIGINS, a
 	// JSON list; none by default).
-	CORSOrigins []string
-	RetentionDays       int
-	MinRiskScore        float64
-	LogLevel            slog.Level
+	CORSOrigins   []string
+	RetentionDays int
+	MinRiskScore  float64
+	LogLevel      slog.Level
 
 	// UnicoSignEvidencePath is GetEvidenceSign's path on the sign host, with {documentId}; ""
 	// means unicoclient.DefaultSignEvidencePath (the reference could not confirm the path).
