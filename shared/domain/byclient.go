@@ -175,7 +175,7 @@ func (s *Service) createByClient(ctx context.Context, in CreateInput) (CreateRes
 	res := CreateResult{Process: clientView(p, &cp)}
 	body, _ := json.Marshal(res)
 	done := &IdempotencyDone{Tenant: in.Tenant, Key: in.IdempotencyKey, Answer: StoredAnswer{Result: body}, KeepUntil: now.Add(s.cfg.IdempotencyTTL)}
-	if err := s.store.CreateProcess(settle(ctx), p, done); err != nil {
+	if err := s.createProcess(settle(ctx), p, done); err != nil {
 		// Unico ran the process (and spent the selfie) but we could not record it: keep the key
 		// locked until it expires rather than invite a call that can only answer 10508.
 		s.cfg.Log.ErrorContext(ctx, "by-Client process created at Unico but not recorded", slog.String("processId", p.ID), slog.Any("err", err))
