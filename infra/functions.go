@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strconv"
 
@@ -105,6 +106,11 @@ func newFunctions(stack awscdk.Stack, p GatewayStackProps, table awsdynamodb.Tab
 	}
 	if p.AWSEndpointURL != "" {
 		env["AWS_ENDPOINT_URL"] = jsii.String(p.AWSEndpointURL)
+	}
+	if len(p.CorsOrigins) > 0 {
+		// API Gateway answers the preflights; the functions name the origin on their answers.
+		origins, _ := json.Marshal(p.CorsOrigins)
+		env["CORS_ORIGINS"] = jsii.String(string(origins))
 	}
 	if p.UnicoSignEvidencePath != "" {
 		env["UNICO_SIGN_EVIDENCE_PATH"] = jsii.String(p.UnicoSignEvidencePath)

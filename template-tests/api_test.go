@@ -173,6 +173,19 @@ func TestCorsWhenConfigured(t *testing.T) {
 	if preflights == 0 {
 		t.Error("no preflight at all")
 	}
+	// The functions name the origin on their own answers (shared/httpapi/cors.go): they get the
+	// origins; without CORS they get nothing.
+	for id, fn := range o.resourcesOfType("AWS::Lambda::Function") {
+		env := obj(obj(props(fn)["Environment"])["Variables"])
+		if _, api := env["TENANT_KEYS"]; api && env["CORS_ORIGINS"] != `["`+optCorsOrigin+`"]` {
+			t.Errorf("%s: CORS_ORIGINS = %v", id, env["CORS_ORIGINS"])
+		}
+	}
+	for id, fn := range defaultStack(t).resourcesOfType("AWS::Lambda::Function") {
+		if _, ok := obj(obj(props(fn)["Environment"])["Variables"])["CORS_ORIGINS"]; ok {
+			t.Errorf("%s: CORS_ORIGINS without corsOrigins", id)
+		}
+	}
 }
 
 func TestRestApi(t *testing.T) {

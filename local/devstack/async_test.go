@@ -169,12 +169,13 @@ func startAsyncStack(t *testing.T, rc *receiver, o devstack.AsyncOptions, custom
 		t.Cleanup(srv.Close)
 		o.Callbacks = map[string]string{"demo": srv.URL + "/unico-events"}
 	}
-	s, err := devstack.Start(ctx, devstack.Options{DynamoEndpoint: ddb.Endpoint(), LogOutput: logs, TableName: dynamolocaltest.TableName(t),
-		Async: o, Customize: customize})
+	s, err := devstack.Start(ctx, devstack.Options{DynamoEndpoint: ddb.Endpoint(), LogOutput: io.MultiWriter(logs, suiteLogs),
+		TableName: dynamolocaltest.TableName(t), Async: o, Customize: customize})
 	if err != nil {
 		t.Fatalf("start stack: %v", err)
 	}
 	t.Cleanup(s.Stop)
+	suiteLogs.PlantStack(s)
 	if rc != nil {
 		rc.secret = func() string { return s.Async.SigningSecrets["demo"] }
 	}

@@ -26,6 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+
+	"github.com/unicogw/gateway/local/internal/tail"
 )
 
 const (
@@ -87,7 +89,7 @@ type Server struct {
 	ready    time.Duration
 	exited   chan struct{} // closed when the process has exited
 	waitErr  error         // valid after exited is closed
-	output   *tailBuffer
+	output   *tail.Buffer
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -239,7 +241,7 @@ func startOnce(ctx context.Context, java, jarDir string, port int, opt Options) 
 	cmd.Dir = jarDir
 	cmd.Env = os.Environ()
 	setProcAttr(cmd)
-	out := newTailBuffer(16 << 10)
+	out := tail.New(16 << 10)
 	cmd.Stdout = teeWriter(out, opt.Stdout)
 	cmd.Stderr = teeWriter(out, opt.Stderr)
 
@@ -375,34 +377,9 @@ func (s *Server) StreamsClient(ctx context.Context, optFns ...func(*dynamodbstre
 	return dynamodbstreams.New(o, optFns...), nil
 }
 
-func teeWriter(buf *tailBuffer, w io.Writer) io.Writer {
+func teeWriter(buf *tail.Buffer, w io.Writer) io.Writer {
 	if w == nil {
 		return buf
 	}
 	return io.MultiWriter(buf, w)
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - t.max; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.b)
 }

@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/unicogw/gateway/local/internal/tail"
 )
 
 // Process is a function binary started by StartFunction.
@@ -21,7 +23,7 @@ type Process struct {
 	cmd      *exec.Cmd
 	exited   chan struct{}
 	waitErr  error
-	logs     *tailBuffer
+	logs     *tail.Buffer
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -90,7 +92,7 @@ func StartFunction(ctx context.Context, binary string, env []string, r *Runtime)
 	cmd := exec.Command(abs)
 	cmd.Dir = dir
 	cmd.Env = full // exec keeps the last value of a duplicated key
-	logs := newTailBuffer(4 << 20)
+	logs := tail.New(4 << 20)
 	var out io.Writer = logs
 	if r.LogOutput != nil {
 		out = io.MultiWriter(logs, r.LogOutput)
@@ -172,29 +174,4 @@ func Build(ctx context.Context, pkg, out string) error {
 		return fmt.Errorf("runtimefake: go build %s: %v\n%s", pkg, err, b)
 	}
 	return nil
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - t.max; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.b)
 }

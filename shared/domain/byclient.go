@@ -126,21 +126,10 @@ func (s *Service) createByClient(ctx context.Context, in CreateInput) (CreateRes
 	if s.client == nil {
 		return CreateResult{}, false, &Error{Kind: KindUnavailable, Code: "by_client_not_configured", Message: "This gateway is not configured for the by-Client integration."}
 	}
-	var hashKey []byte
-	if cpf != "" {
-		if hashKey, err = s.secrets.CPFHashKey(ctx); err != nil {
-			return CreateResult{}, false, err
-		}
-	}
 	now := s.cfg.Now()
-	stored, err := s.idem.BeginIdempotent(ctx, IdempotencyLock{Tenant: in.Tenant, Key: in.IdempotencyKey, Fingerprint: in.Fingerprint,
-		Now: now, LockUntil: now.Add(s.cfg.LockFor), KeepUntil: now.Add(s.cfg.IdempotencyTTL)})
-	if err != nil {
-		return CreateResult{}, false, err
-	}
-	if stored != nil {
-		res, err := replay(*stored)
-		return res, true, err
+	hashKey, stored, err := s.beginCreate(ctx, in, cpf, now)
+	if err != nil || stored != nil {
+		return stored.result(err)
 	}
 	var cpfHash string
 	if cpf != "" {
@@ -175,7 +164,7 @@ func (s *Service) createByClient(ctx context.Context, in CreateInput) (CreateRes
 	res := CreateResult{Process: clientView(p, &cp)}
 	body, _ := json.Marshal(res)
 	done := &IdempotencyDone{Tenant: in.Tenant, Key: in.IdempotencyKey, Answer: StoredAnswer{Result: body}, KeepUntil: now.Add(s.cfg.IdempotencyTTL)}
-	if err := s.store.CreateProcess(settle(ctx), p, done); err != nil {
+	if err := s.createProcess(settle(ctx), p, done); err != nil {
 		// Unico ran the process (and spent the selfie) but we could not record it: keep the key
 		// locked until it expires rather than invite a call that can only answer 10508.
 		s.cfg.Log.ErrorContext(ctx, "by-Client process created at Unico but not recorded", slog.String("processId", p.ID), slog.Any("err", err))

@@ -83,7 +83,7 @@ func hostedRequest(in CreateRequest) (unico.CreateProcessRequest, string, error)
 	if callback == "" {
 		callback = "/"
 	}
-	if len(callback) > 2048 || strings.ContainsAny(callback, " \t\r\n") {
+	if len(callback) > 2048 || strings.ContainsAny(callback, " \t\r\n") || scriptScheme(callback) {
 		return out, "", invalid("invalid_callback_uri", "callbackUri must be a URL, an app scheme URL or \"/\".")
 	}
 	if in.ExpiresInSeconds < 0 || in.ExpiresInSeconds > 90*24*3600 {
@@ -262,4 +262,20 @@ func itoa(n int64) string {
 		n /= 10
 	}
 	return string(b[i:])
+}
+
+// scriptScheme refuses callback URIs that a browser would run rather than open: the person is
+// redirected there at the end of Unico's journey.
+func scriptScheme(u string) bool {
+	scheme, _, ok := strings.Cut(strings.ToLower(strings.TrimSpace(u)), ":")
+	if !ok {
+		return false
+	}
+	scheme = strings.Map(func(r rune) rune {
+		if r < 0x21 || r == 0x7f {
+			return -1 // browsers ignore control characters and spaces inside a scheme
+		}
+		return r
+	}, scheme)
+	return scheme == "javascript" || scheme == "data" || scheme == "vbscript" || scheme == "file"
 }

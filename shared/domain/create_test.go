@@ -49,6 +49,10 @@ func TestHostedRequestValidation(t *testing.T) {
 		{"idtoken without bioTokenId", func(r *CreateRequest) { r.Flow = "idtoken" }, "bio_token_id_required"},
 		{"idsmart without useCase", func(r *CreateRequest) { r.Flow = "idsmart" }, "use_case_required"},
 		{"bad expiry", func(r *CreateRequest) { r.ExpiresInSeconds = -1 }, "invalid_expires_in"},
+		{"javascript callback", func(r *CreateRequest) { r.CallbackURI = "JaVaScRiPt:alert(1)" }, "invalid_callback_uri"},
+		{"data callback", func(r *CreateRequest) { r.CallbackURI = "data:text/html,<script>1</script>" }, "invalid_callback_uri"},
+		{"app scheme callback", func(r *CreateRequest) { r.CallbackURI = "br.com.meupacote.app://callback" }, ""},
+		{"https callback", func(r *CreateRequest) { r.CallbackURI = "https://app.example.com/done?x=1" }, ""},
 	}
 	for _, c := range cases {
 		r := base()

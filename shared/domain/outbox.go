@@ -296,3 +296,20 @@ func (n *Notifier) Dispatch(ctx context.Context, limit int) (DispatchReport, err
 	wg.Wait()
 	return rep, nil
 }
+
+// OutboxCreator is implemented by stores that can create a process that is final from the
+// start (a synchronous by-Client answer) together with its outbound event, in the same
+// transaction as the process and its Idempotency-Key.
+type OutboxCreator interface {
+	CreateProcessWithEvent(ctx context.Context, p Process, done *IdempotencyDone, ev OutboundEvent) error
+}
+
+// createProcess records a new process; one that is already final gets its outbound event in
+// the same transaction, so a tenant's backend hears of every final verification, however it
+// became final.
+func (s *Service) createProcess(ctx context.Context, p Process, done *IdempotencyDone) error {
+	if oc, ok := s.store.(OutboxCreator); ok && s.async.outbox != nil && p.State.Final() {
+		return oc.CreateProcessWithEvent(ctx, p, done, newOutboundEvent(p, p.UpdatedAt))
+	}
+	return s.store.CreateProcess(ctx, p, done)
+}

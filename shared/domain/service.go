@@ -120,23 +120,10 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (CreateResult, boo
 	if err != nil {
 		return CreateResult{}, false, err
 	}
-	// The hash key is read before the lock so that a secrets outage fails the request cleanly.
-	var hashKey []byte
-	if cpf != "" {
-		if hashKey, err = s.secrets.CPFHashKey(ctx); err != nil {
-			return CreateResult{}, false, err
-		}
-	}
-
 	now := s.cfg.Now()
-	stored, err := s.idem.BeginIdempotent(ctx, IdempotencyLock{Tenant: in.Tenant, Key: in.IdempotencyKey, Fingerprint: in.Fingerprint,
-		Now: now, LockUntil: now.Add(s.cfg.LockFor), KeepUntil: now.Add(s.cfg.IdempotencyTTL)})
-	if err != nil {
-		return CreateResult{}, false, err
-	}
-	if stored != nil {
-		res, err := replay(*stored)
-		return res, true, err
+	hashKey, stored, err := s.beginCreate(ctx, in, cpf, now)
+	if err != nil || stored != nil {
+		return stored.result(err)
 	}
 
 	up, err := s.hosted.CreateProcess(ctx, hostedReq)
@@ -181,6 +168,35 @@ func (s *Service) unicoCreateFailed(ctx context.Context, in CreateInput, err err
 		s.cfg.Log.WarnContext(ctx, "could not release the idempotency key", slog.Any("err", rerr))
 	}
 	return e
+}
+
+// beginCreate reads the CPF hash key (before the lock, so that a secrets outage fails the
+// request cleanly) and takes the Idempotency-Key. A non-nil replay means the key was used
+// before: answer with it.
+func (s *Service) beginCreate(ctx context.Context, in CreateInput, cpf string, now time.Time) (hashKey []byte, rep *replayed, err error) {
+	if cpf != "" {
+		if hashKey, err = s.secrets.CPFHashKey(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	stored, err := s.idem.BeginIdempotent(ctx, IdempotencyLock{Tenant: in.Tenant, Key: in.IdempotencyKey, Fingerprint: in.Fingerprint,
+		Now: now, LockUntil: now.Add(s.cfg.LockFor), KeepUntil: now.Add(s.cfg.IdempotencyTTL)})
+	if err != nil || stored == nil {
+		return hashKey, nil, err
+	}
+	return hashKey, &replayed{*stored}, nil
+}
+
+// replayed is an earlier answer to the same Idempotency-Key.
+type replayed struct{ answer StoredAnswer }
+
+// result is the Create answer for a failed begin (r nil) or a replay.
+func (r *replayed) result(err error) (CreateResult, bool, error) {
+	if r == nil {
+		return CreateResult{}, false, err
+	}
+	res, rerr := replay(r.answer)
+	return res, true, rerr
 }
 
 func replay(a StoredAnswer) (CreateResult, error) {
@@ -266,7 +282,10 @@ func (s *Service) logUnknown(ctx context.Context, id string, p unico.Process) {
 	}
 }
 
-// validID accepts Unico's UUIDs (and nothing that could be a path trick).
+// ValidProcessID accepts Unico's process ids: the canonical UUID form, 8-4-4-4-12 hex digits
+// (and nothing that could be a path trick).
+func ValidProcessID(id string) bool { return validID(id) }
+
 func validID(id string) bool {
 	if len(id) != 36 {
 		return false

@@ -79,10 +79,10 @@ func (s *Service) syncProcess(ctx context.Context, id string, sweep bool) (syncO
 		if err != nil {
 			return syncSkipped, err
 		}
-		if p.State.Final() || p.Redacted {
-			return syncSkipped, nil
-		}
 		now := s.cfg.Now()
+		if p.State.Final() || p.Redacted || (!p.RetainUntil.IsZero() && !now.Before(p.RetainUntil)) {
+			return syncSkipped, nil // past its retention the process is as good as deleted (TTL is lazy)
+		}
 		if sweep && p.NextSweepAt.After(now) {
 			return syncSkipped, nil // a webhook or another sweep got there first
 		}

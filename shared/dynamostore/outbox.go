@@ -35,6 +35,32 @@ func (s *Store) UpdateProcessWithEvent(ctx context.Context, next domain.Process,
 	return storeError("TransactWriteItems", err)
 }
 
+// CreateProcessWithEvent creates a process that is final from the start with its outbound event
+// and, with done, the completion of its Idempotency-Key: one transaction of three items.
+func (s *Store) CreateProcessWithEvent(ctx context.Context, p domain.Process, done *domain.IdempotencyDone, ev domain.OutboundEvent) error {
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: tableName(s), Item: encodeProcess(p), ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		{Put: &types.Put{TableName: tableName(s), Item: encodeEvent(ev)}},
+	}
+	if done != nil {
+		c := completeUpdate(s, *done)
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: c.TableName, Key: c.Key, UpdateExpression: c.UpdateExpression,
+			ConditionExpression: c.ConditionExpression, ExpressionAttributeNames: c.ExpressionAttributeNames, ExpressionAttributeValues: c.ExpressionAttributeValues}})
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err != nil {
+		var tce *types.TransactionCanceledException
+		if asErr(err, &tce) {
+			for _, r := range tce.CancellationReasons {
+				if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+					return domain.ErrConditionFailed
+				}
+			}
+		}
+	}
+	return storeError("TransactWriteItems", err)
+}
+
 // GetEvent reads a process's outbound event (strongly consistent: attempts are claimed on it).
 func (s *Store) GetEvent(ctx context.Context, processID string) (domain.OutboundEvent, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: tableName(s), Key: eventKey(processID), ConsistentRead: aws.Bool(true)})

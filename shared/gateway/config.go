@@ -28,9 +28,12 @@ type Config struct {
 	// `sam local start-api`, which does not emulate API keys; the stack never sets it (a
 	// template test checks), so deployed functions refuse such requests.
 	TenantWithoutAPIKey string
-	RetentionDays       int
-	MinRiskScore        float64
-	LogLevel            slog.Level
+	// CORSOrigins are the browser origins allowed to read the API's answers (CORS_ORIGINS, a
+	// JSON list; none by default).
+	CORSOrigins   []string
+	RetentionDays int
+	MinRiskScore  float64
+	LogLevel      slog.Level
 
 	// UnicoSignEvidencePath is GetEvidenceSign's path on the sign host, with {documentId}; ""
 	// means unicoclient.DefaultSignEvidencePath (the reference could not confirm the path).
@@ -66,6 +69,7 @@ type TenantKey struct {
 //	MIN_RISK_SCORE             approve an inconclusive identity at this risk score (default 50)
 //	LOG_LEVEL                  DEBUG, INFO, WARN or ERROR (default INFO)
 //	TENANT_WITHOUT_API_KEY     sam local only: the tenant of requests without an API key
+//	CORS_ORIGINS               JSON list of browser origins allowed by CORS (default none)
 //	TOKEN_SECRET_ID            Secrets Manager id or ARN of the shared access token (optional:
 //	                           without it each container mints and keeps its own token)
 //	STACK_NAME                 the metrics' Stack dimension (default "local")
@@ -116,6 +120,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("TENANT_KEYS"); v != "" {
 		if err := json.Unmarshal([]byte(v), &c.TenantKeys); err != nil {
 			return c, fmt.Errorf("configuration: TENANT_KEYS must be a JSON list of {keyId, tenant}")
+		}
+	}
+	if v := getenv("CORS_ORIGINS"); v != "" {
+		if err := json.Unmarshal([]byte(v), &c.CORSOrigins); err != nil {
+			return c, fmt.Errorf("configuration: CORS_ORIGINS must be a JSON list of origins")
 		}
 	}
 	if v := getenv("RETENTION_DAYS"); v != "" {

@@ -23,6 +23,7 @@ type Deps struct {
 	WebhookCredentials WebhookCredentials
 	Log                *slog.Logger
 	Now                func() time.Time
+	CORSOrigins        []string // browser origins allowed to read answers (CORS_ORIGINS)
 }
 
 // API holds the handlers' dependencies.
@@ -32,6 +33,7 @@ type API struct {
 	webhookAuth WebhookCredentials
 	log         *slog.Logger
 	now         func() time.Time
+	corsOrigins []string
 }
 
 // New builds the API.
@@ -42,5 +44,5 @@ func New(d Deps) *API {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &API{svc: d.Service, tenants: d.Tenants, webhookAuth: d.WebhookCredentials, log: d.Log, now: d.Now}
+	return &API{svc: d.Service, tenants: d.Tenants, webhookAuth: d.WebhookCredentials, log: d.Log, now: d.Now, corsOrigins: d.CORSOrigins}
 }

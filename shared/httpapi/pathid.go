@@ -22,23 +22,5 @@ func requireProcessID(next http.Handler) http.Handler {
 
 func hasProcessID(path string) bool { return strings.Contains(path, "{id}") }
 
-// isProcessID accepts the canonical UUID form Unico uses for process ids: 8-4-4-4-12 hex digits.
-func isProcessID(id string) bool {
-	if len(id) != 36 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
-}
+// isProcessID accepts the canonical UUID form Unico uses for process ids.
+func isProcessID(id string) bool { return domain.ValidProcessID(id) }

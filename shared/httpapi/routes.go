@@ -83,5 +83,5 @@ func (a *API) Handler(function string) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errNoRoute)
 	})
-	return a.middleware(mux)
+	return a.cors(a.middleware(mux))
 }
