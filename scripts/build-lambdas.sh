@@ -8,6 +8,9 @@
 # asset hash and `cdk deploy` does not update it.
 #
 # Usage: bash scripts/build-lambdas.sh [name...]   (default: every function)
+#        BUILD_ARCH=host bash scripts/build-lambdas.sh   the same binaries for this machine, into
+#        build/host/<name>/bootstrap: the tests run them on a fake Lambda Runtime API
+#        (GATEWAY_HOST_BOOTSTRAPS, see local/runtimefake) instead of building their own.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,14 +29,21 @@ if [ "${#names[@]}" -eq 0 ]; then
 	exit 0
 fi
 
+arch=arm64
+outdir=build
+if [ "${BUILD_ARCH:-arm64}" = host ]; then
+	arch=$(go env GOARCH)
+	outdir=build/host
+fi
+
 for name in "${names[@]}"; do
 	if [ ! -f "functions/$name/main.go" ]; then
 		echo "build-lambdas: functions/$name/main.go does not exist" >&2
 		exit 1
 	fi
-	out="build/$name/bootstrap"
-	mkdir -p "build/$name"
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -buildvcs=false -tags lambda.norpc -trimpath \
+	out="$outdir/$name/bootstrap"
+	mkdir -p "$outdir/$name"
+	GOOS=linux GOARCH="$arch" CGO_ENABLED=0 go build -buildvcs=false -tags lambda.norpc -trimpath \
 		-ldflags="-s -w -buildid=" -o "$out" "./functions/$name"
 	size=$(wc -c <"$out")
 	printf '%-10s %s  %6.1f MB\n' "$name" "$out" "$(awk -v b="$size" 'BEGIN { print b / 1048576 }')"

@@ -9,8 +9,10 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CDK_DISABLE_VERSION_CHEC
 
 bash scripts/setup.sh
 
-echo "== build the Lambda bootstraps (linux/arm64)"
+echo "== build the Lambda bootstraps (linux/arm64 to deploy, and this machine's for the tests)"
 bash scripts/build-lambdas.sh
+BUILD_ARCH=host bash scripts/build-lambdas.sh >/dev/null
+export GATEWAY_HOST_BOOTSTRAPS="$PWD/build/host"
 
 echo "== go vet"
 go vet ./...

@@ -4,32 +4,31 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/unicogw/gateway/local/devstack"
+	"github.com/unicogw/gateway/local/dynamolocal"
 	"github.com/unicogw/gateway/local/runtimefake"
 	"github.com/unicogw/gateway/local/unicosim"
 	"github.com/unicogw/gateway/shared/logging"
 )
 
-// buildBootstrap compiles a function with the deploy build's flags (scripts/build-lambdas.sh)
-// for this machine's architecture, so the binary can run here.
+// buildBootstrap returns functions/<fn> built with the deploy build's flags for this machine's
+// architecture (so it runs here): the one scripts/test.sh built once, or one built now.
 func buildBootstrap(t *testing.T, fn string) string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), fn, "bootstrap")
-	cmd := exec.Command("go", "build", "-buildvcs=false", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w -buildid=", "-o", out, "../../functions/"+fn)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", fn, err, b)
+	root, err := dynamolocal.FindRepoRoot()
+	if err == nil {
+		var bin string
+		if bin, err = runtimefake.HostBootstrap(context.Background(), root, fn); err == nil {
+			return bin
+		}
 	}
-	return out
+	t.Fatalf("bootstrap %s: %v", fn, err)
+	return ""
 }
 
 // functionEnv is the environment the CDK stack gives the functions, pointed at the local stack.
