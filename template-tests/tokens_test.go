@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/unicogw/gateway/infra"
 	"github.com/unicogw/gateway/shared/metrics"
 	"github.com/unicogw/gateway/shared/tokenshare"

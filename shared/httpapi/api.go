@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/unicogw/gateway/shared/domain"
+	"github.com/unicogw/gateway/shared/metrics"
 	"github.com/unicogw/gateway/shared/unico"
 )
 
@@ -23,6 +24,7 @@ type Deps struct {
 	WebhookCredentials WebhookCredentials
 	Log                *slog.Logger
 	Now                func() time.Time
+	Metrics            *metrics.Emitter // one EMF record per request (metrics.go); nil writes none
 }
 
 // API holds the handlers' dependencies.
@@ -32,6 +34,7 @@ type API struct {
 	webhookAuth WebhookCredentials
 	log         *slog.Logger
 	now         func() time.Time
+	metrics     *metrics.Emitter
 }
 
 // New builds the API.
@@ -42,5 +45,5 @@ func New(d Deps) *API {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &API{svc: d.Service, tenants: d.Tenants, webhookAuth: d.WebhookCredentials, log: d.Log, now: d.Now}
+	return &API{svc: d.Service, tenants: d.Tenants, webhookAuth: d.WebhookCredentials, log: d.Log, now: d.Now, metrics: d.Metrics}
 }
