@@ -139,9 +139,13 @@ func TestRoundTripBudget(t *testing.T) {
 		func(i int) { read(clientIDs[i]) })
 	// Webhooks: the delivery, recorded in one transaction; Unico is read later by the worker.
 	check("webhook", 3, map[string]int{"TransactWriteItems": 1}, map[string]int{},
-		func(i int) { webhook(fmt.Sprintf(`{"processId":%q,"state":"PROCESS_STATE_FINISHED","lastEvent":"e%d"}`, id, i)) })
+		func(i int) {
+			webhook(fmt.Sprintf(`{"processId":%q,"state":"PROCESS_STATE_FINISHED","lastEvent":"e%d"}`, id, i))
+		})
 	check("webhook (the same delivery again)", 2, map[string]int{"TransactWriteItems": 1}, map[string]int{},
-		func(int) { webhook(fmt.Sprintf(`{"processId":%q,"state":"PROCESS_STATE_FINISHED","lastEvent":"e0"}`, id)) })
+		func(int) {
+			webhook(fmt.Sprintf(`{"processId":%q,"state":"PROCESS_STATE_FINISHED","lastEvent":"e0"}`, id))
+		})
 
 	// By design, over the budget (see above).
 	check("create (by Client, documents)", 2, map[string]int{"PutItem": 1, "GetItem": 1, "TransactWriteItems": 1},
