@@ -37,6 +37,9 @@ type Phase struct {
 	MaxDuration time.Duration // or after this long
 	Make        Request
 	OK          func(status int) bool
+	// Do, when set, replaces Make and the HTTP client: one call that is not an HTTP request (a
+	// DynamoDB read through the SDK), timed the same way; an error counts as an error.
+	Do func(ctx context.Context, i int) error
 }
 
 // Run drives one phase with a fixed number of workers and returns its measurements.
@@ -68,6 +71,18 @@ func Run(ctx context.Context, client *http.Client, p Phase) Result {
 				i := int(next.Add(1)) - 1
 				if i >= p.MaxRequests {
 					return
+				}
+				if p.Do != nil {
+					t0 := time.Now()
+					err := p.Do(ctx, i)
+					if err != nil && ctx.Err() != nil {
+						continue
+					}
+					local = append(local, time.Since(t0))
+					if err != nil {
+						errs.Add(1)
+					}
+					continue
 				}
 				req, err := p.Make(ctx, i)
 				if err != nil {

@@ -39,3 +39,18 @@ func TestRunBoundedAndCountsErrors(t *testing.T) {
 		t.Fatalf("table: %s", Table([]Result{r}))
 	}
 }
+
+// A phase of calls that are not HTTP requests is timed and bounded the same way.
+func TestRunDo(t *testing.T) {
+	r := Run(context.Background(), nil, Phase{Name: "do", Concurrency: 3, MaxRequests: 30, MaxDuration: 10 * time.Second,
+		Do: func(ctx context.Context, i int) error {
+			time.Sleep(time.Millisecond)
+			if i%10 == 0 {
+				return context.DeadlineExceeded
+			}
+			return nil
+		}})
+	if r.Requests != 30 || r.Errors != 3 || r.P50 < time.Millisecond {
+		t.Fatalf("result: %+v", r)
+	}
+}
