@@ -42,13 +42,15 @@ type Phase struct {
 	Do func(ctx context.Context, i int) error
 }
 
-// Run drives one phase with a fixed number of workers and returns its measurements.
+// Run drives one phase with a fixed number of workers and returns its measurements. Workers
+// start no request after MaxDuration (or MaxRequests); the requests in flight then finish and
+// count, so that nothing of the phase is still running at the server when Run returns (at most
+// Concurrency requests overshoot the duration). ctx ending cancels everything.
 func Run(ctx context.Context, client *http.Client, p Phase) Result {
 	if p.OK == nil {
 		p.OK = func(s int) bool { return s < 400 }
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.MaxDuration)
-	defer cancel()
+	deadline := time.Now().Add(p.MaxDuration)
 	var (
 		next   atomic.Int64
 		errs   atomic.Int64
@@ -67,7 +69,7 @@ func Run(ctx context.Context, client *http.Client, p Phase) Result {
 				lat = append(lat, local...)
 				mu.Unlock()
 			}()
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && time.Now().Before(deadline) {
 				i := int(next.Add(1)) - 1
 				if i >= p.MaxRequests {
 					return

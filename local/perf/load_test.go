@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -52,5 +53,20 @@ func TestRunDo(t *testing.T) {
 		}})
 	if r.Requests != 30 || r.Errors != 3 || r.P50 < time.Millisecond {
 		t.Fatalf("result: %+v", r)
+	}
+}
+
+// The duration bounds a phase: no request starts after it, the ones in flight finish and count.
+func TestRunStopsAtTheDurationAndFinishesInFlight(t *testing.T) {
+	var started, finished atomic.Int64
+	r := Run(context.Background(), nil, Phase{Name: "slow", Concurrency: 4, MaxRequests: 1 << 30, MaxDuration: 100 * time.Millisecond,
+		Do: func(ctx context.Context, i int) error {
+			started.Add(1)
+			time.Sleep(30 * time.Millisecond)
+			finished.Add(1)
+			return nil
+		}})
+	if r.Requests == 0 || int64(r.Requests) != started.Load() || started.Load() != finished.Load() || r.Errors != 0 || r.Requests > 4*5 {
+		t.Fatalf("result %+v, started %d, finished %d", r, started.Load(), finished.Load())
 	}
 }

@@ -76,7 +76,7 @@ func RunSuite(ctx context.Context, o Options) (Report, error) {
 		return rep, err
 	}
 	defer s.Stop()
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency * 2}}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency * 2}, Timeout: time.Minute}
 	key := s.Tenants[0].APIKey
 	body := func(i int) []byte {
 		b, _ := json.Marshal(map[string]any{"integration": "by_unico", "flow": "idlive", "purpose": "biometryonboarding",
@@ -187,6 +187,11 @@ func RunSuite(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	// Sequential (one client): latency, not queueing on a shared machine's cores.
+	sequential := func(p Phase) Phase {
+		p.Concurrency, p.MaxRequests = 1, min(o.Requests, 1000)
+		return p
+	}
 	direct := phase("simulator GetProcess, direct", nil, func(ctx context.Context, i int) (*http.Request, error) {
 		r, err := http.NewRequestWithContext(ctx, "GET", s.SimURL+"/client/v1/process/"+ids[i%len(ids)], nil)
 		if r != nil {
@@ -200,13 +205,12 @@ func RunSuite(ctx context.Context, o Options) (Report, error) {
 		do.BaseEndpoint = aws.String(s.DynamoEndpoint)
 		do.DisableValidateResponseChecksum = true
 	}), s.TableName)
-	storeRead := Phase{Name: "DynamoDB GetItem (the store's read), direct", Concurrency: o.Concurrency, MaxRequests: o.Requests,
-		MaxDuration: o.Duration, Do: func(ctx context.Context, i int) error {
-			_, err := store.GetProcess(ctx, ids[i%len(ids)])
-			return err
-		}}
+	storeRead := Phase{Name: "DynamoDB GetItem (the store's read), direct", MaxDuration: o.Duration, Do: func(ctx context.Context, i int) error {
+		_, err := store.GetProcess(ctx, ids[i%len(ids)])
+		return err
+	}}
 	logf("load: gateway read vs direct simulator read vs direct store read")
-	rep.Overhead = []Result{Run(ctx, hc, phases[2]), Run(ctx, hc, direct), Run(ctx, hc, storeRead)}
+	rep.Overhead = []Result{Run(ctx, hc, sequential(phases[2])), Run(ctx, hc, sequential(direct)), Run(ctx, hc, sequential(storeRead))}
 
 	// Cold start of each real bootstrap against this stack.
 	dir, err := os.MkdirTemp("", "perf-bootstraps")
@@ -365,7 +369,7 @@ func (r Report) Markdown() string {
 	b.WriteString("\n")
 	if len(r.Overhead) == 3 {
 		g, d, st := r.Overhead[0], r.Overhead[1], r.Overhead[2]
-		fmt.Fprintf(&b, "### Added latency of the gateway (read vs the Unico call it wraps, same run)\n\n%s\n", Table(r.Overhead))
+		fmt.Fprintf(&b, "### Added latency of the gateway (read vs the Unico call it wraps, same run, one client)\n\n%s\n", Table(r.Overhead))
 		if d.P50 > 0 && d.P99 > 0 {
 			fmt.Fprintf(&b, "Ratio gateway/direct: p50 %.1fx, p99 %.1fx; added p50 %s, added p99 %s, of which the store read alone is p50 %s, p99 %s.\n\n",
 				float64(g.P50)/float64(d.P50), float64(g.P99)/float64(d.P99), ms(g.P50-d.P50), ms(g.P99-d.P99), ms(st.P50), ms(st.P99))
