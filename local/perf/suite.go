@@ -375,7 +375,7 @@ func (r Report) Markdown() string {
 				float64(g.P50)/float64(d.P50), float64(g.P99)/float64(d.P99), ms(g.P50-d.P50), ms(g.P99-d.P99), ms(st.P50), ms(st.P99))
 		}
 	}
-	b.WriteString("### Cold start (real bootstrap on the fake Runtime API, median) and binary sizes\n\n" +
+	b.WriteString("### Cold start (real bootstrap on the fake Runtime API, median) and binary sizes (MB = 10⁶ bytes)\n\n" +
 		"| function | first event | exec → first /next (init) | exec → first answer | binary (this machine) | binary (linux/arm64, deployed) |\n|---|---|---:|---:|---:|---:|\n")
 	for _, c := range r.ColdStarts {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %.1f MB | %s |\n", c.Function, coldEventName(c.Function), ms(c.Init), ms(c.FirstResponse),
