@@ -11,7 +11,8 @@ import (
 )
 
 // newAlarms creates the alarm topic (with the optional e-mail subscription) and the alarms that
-// tell operators the gateway is failing: function errors and throttles, and API 5xx answers.
+// tell operators the gateway is failing: function errors and throttles (the API's 5xx rate and
+// throttling: observability.go).
 // The topic carries alarm notifications only, never personal data, so it keeps SNS's default
 // encryption instead of the data key (CloudWatch would need a grant on that key to publish).
 //
@@ -50,7 +51,7 @@ func newAlarms(stack awscdk.Stack, p GatewayStackProps, fns functions, api awsap
 		alarm(spec.id+"Errors", "The "+spec.name+" function failed (an error the runtime saw, not an HTTP error answer).", fn.MetricErrors(sum))
 		alarm(spec.id+"Throttles", "The "+spec.name+" function was throttled by Lambda's concurrency limit.", fn.MetricThrottles(sum))
 	}
-	alarm("Api5xx", "The API answered 5xx (function failures, Unico outages or timeouts).", api.MetricServerError(sum))
+	// The API's 5xx rate, API Gateway's and Unico's 429s: observability.go.
 
 	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{
 		Value:       topic.TopicArn(),

@@ -55,6 +55,7 @@ type tenantResources struct {
 type gatewayAPI struct {
 	p          GatewayStackProps
 	api        awsapigateway.RestApi
+	accessLogs awslogs.ILogGroup // the metric filter of API Gateway's 429s reads it (observability.go)
 	tenants    []tenantResources
 	tenantKeys *string // TENANT_KEYS, a JSON list resolved at deploy time
 }
@@ -102,14 +103,14 @@ func newAPI(stack awscdk.Stack, p GatewayStackProps) *gatewayAPI {
 			ThrottlingRateLimit:  jsii.Number(rate),
 			ThrottlingBurstLimit: jsii.Number(burst),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
-			AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(accessLogFormat)),
+			AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(withStackField(accessLogFormat, *stack.StackName()))),
 			// Execution logs would go to a log group API Gateway creates without retention,
 			// and data tracing would log request and response bodies (personal data): both off.
 			LoggingLevel:     awsapigateway.MethodLoggingLevel_OFF,
 			DataTraceEnabled: jsii.Bool(false),
 		},
 	})
-	g := &gatewayAPI{p: p, api: api}
+	g := &gatewayAPI{p: p, api: api, accessLogs: accessLogs}
 	g.addGatewayResponses()
 	g.addTenants(stack)
 	if p.WafWebAclArn != "" {

@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/unicogw/gateway/shared/domain"
+	"github.com/unicogw/gateway/shared/metrics"
 	"github.com/unicogw/gateway/shared/workers"
 )
 
@@ -44,13 +46,9 @@ const (
 	sweepSeconds = 200
 )
 
-// Metrics the functions publish (shared/gateway: embedded metric format) that alarms watch.
-const (
-	MetricsNamespace      = "UnicoGateway"
-	MetricsDimension      = "Service"
-	MetricsDimensionValue = "unico-gateway"
-	MetricOutboundParked  = "OutboundParked"
-)
+// MetricOutboundParked is the notifier's metric of parked events (namespace metrics.Namespace,
+// dimension Stack), alarmed.
+const MetricOutboundParked = domain.MetricOutboundParked
 
 type asyncResources struct {
 	dlq     awssqs.Queue
@@ -187,8 +185,8 @@ func (a *asyncResources) addAlarms(stack awscdk.Stack, action awscloudwatch.IAla
 	alarm("StreamDeadLetterAlarm", "A stream batch landed in the dead-letter queue: the worker or notifier gave up on it (the sweeper still closes its processes).",
 		a.dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}), 1)
 	alarm("OutboundParkedAlarm", "An outbound event was parked: a tenant's backend failed every attempt (replay it with POST /v1/processes/{id}/notifications).",
-		awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(MetricsNamespace), MetricName: jsii.String(MetricOutboundParked),
-			DimensionsMap: &map[string]*string{MetricsDimension: jsii.String(MetricsDimensionValue)}, Period: five, Statistic: jsii.String("Sum")}), 1)
+		awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String(metrics.Namespace), MetricName: jsii.String(MetricOutboundParked),
+			DimensionsMap: &map[string]*string{metrics.DimensionStack: stack.StackName()}, Period: five, Statistic: jsii.String("Sum")}), 1)
 	alarm("WorkerIteratorAgeAlarm", "The worker is more than 5 minutes behind the table's stream.",
 		a.fns[FunctionWorker].Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}), 5*60*1000)
 }

@@ -69,6 +69,7 @@ func NewGatewayStack(scope constructs.Construct, id string, props *GatewayStackP
 	addAlarm, alarmAction := newAlarms(stack, p, fns, api.api)
 	tokens.addAlarms(stack, addAlarm)
 	async.addAlarms(stack, alarmAction)
+	addObservability(stack, api, fns, tokens.refresher, async.dlq, alarmAction)
 
 	out := func(id, value, description string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: jsii.String(value), Description: jsii.String(description)})

@@ -2,13 +2,16 @@ package templatetests
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicogw/gateway/infra"
+	"github.com/unicogw/gateway/shared/domain"
 	"github.com/unicogw/gateway/shared/gateway"
+	"github.com/unicogw/gateway/shared/metrics"
 	"github.com/unicogw/gateway/shared/workers"
 )
 
@@ -46,9 +49,8 @@ func TestAsyncFunctions(t *testing.T) {
 		}
 	}
 	// The functions' metrics and the alarms agree on where they are.
-	if infra.MetricsNamespace != gateway.MetricsNamespace || infra.MetricsDimension != gateway.MetricsDimension ||
-		infra.MetricsDimensionValue != gateway.MetricsDimensionValue {
-		t.Fatal("infra and shared/gateway disagree on the metrics namespace or dimension")
+	if infra.MetricOutboundParked != domain.MetricOutboundParked {
+		t.Fatal("infra and shared/domain disagree on the parked events' metric")
 	}
 }
 
@@ -147,7 +149,8 @@ func TestAsyncAlarms(t *testing.T) {
 		t.Errorf("dead-letter alarm %v", p)
 	}
 	_, parked := s.resource(t, "AWS::CloudWatch::Alarm", "OutboundParkedAlarm")
-	if p := props(parked); p["Namespace"] != infra.MetricsNamespace || p["MetricName"] != infra.MetricOutboundParked || p["Threshold"] != 1.0 {
+	if p := props(parked); p["Namespace"] != metrics.Namespace || p["MetricName"] != infra.MetricOutboundParked || p["Threshold"] != 1.0 ||
+		fmt.Sprint(alarmDims(p)) != "map[Stack:TestStack]" {
 		t.Errorf("parked alarm %v", p)
 	}
 	_, lag := s.resource(t, "AWS::CloudWatch::Alarm", "WorkerIteratorAgeAlarm")

@@ -267,10 +267,11 @@ func TestOutputs(t *testing.T) {
 
 func TestAlarms(t *testing.T) {
 	s := defaultStack(t)
-	// Errors and throttles of each of the 6 functions in functionSpecs, the API's 5xx, the token
-	// alarms (circuit open, refresh failures: tokens_test.go), and the asynchronous side's
-	// dead-letter queue, parked events and worker lag (async_test.go).
-	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(18))
+	// Errors and throttles of each of the 6 functions in functionSpecs, the token alarms (circuit
+	// open, refresh failures: tokens_test.go), the asynchronous side's dead-letter queue, parked
+	// events and worker lag (async_test.go), and the API's 5xx rate, API Gateway's and Unico's
+	// 429s (observability_test.go).
+	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(20))
 	topicID, _ := s.resource(t, "AWS::SNS::Topic", "AlarmTopic")
 	for id, a := range s.resourcesOfType("AWS::CloudWatch::Alarm") {
 		if actions := props(a)["AlarmActions"]; !refersTo(actions, topicID) {

@@ -17,11 +17,15 @@ import (
 )
 
 // The same paths as shared/httpapi's handler benchmarks, through every real part: the API
-// Gateway stand-in, the functions, DynamoDB Local and the simulator, over loopback HTTP.
+// Gateway stand-in, the functions, DynamoDB Local and the simulator, over loopback HTTP. The
+// allocations counted are the whole process's (the client, the functions and the simulator).
 func benchStack(b *testing.B) (*devstack.Stack, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	// The asynchronous side stays idle (no stream pollers, no schedules): the numbers are the
+	// request path's, not the worker's running on the same two cores.
 	s, err := devstack.Start(ctx, devstack.Options{DynamoEndpoint: ddb.Endpoint(), LogOutput: io.Discard,
+		Async:     devstack.AsyncOptions{NoPollers: true, SweepEvery: -1, DispatchEvery: -1},
 		Customize: func(c *gateway.Config) { c.SecretsTTL = time.Hour }})
 	if err != nil {
 		b.Fatal(err)
@@ -90,5 +94,19 @@ func BenchmarkStackWebhook(b *testing.B) {
 		}
 		_, _ = io.Copy(io.Discard, res.Body)
 		res.Body.Close()
+	}
+}
+
+// BenchmarkStackByClientCreate: a by-Client identity create with a fresh SDK capture from the
+// simulator each time (a selfie is single-use), answered synchronously with Unico's verdict.
+func BenchmarkStackByClientCreate(b *testing.B) {
+	s, _ := benchStack(b)
+	run := time.Now().UnixNano()
+	cpf := unicosim.ScenarioCPF("yes")
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		body := map[string]any{"integration": "by_client", "capability": "identity", "selfie": s.Sim.NewSelfieJWT(),
+			"person": map[string]any{"cpf": cpf, "name": "Bench Mark"}}
+		benchDo(b, s, "POST", "/v1/processes", fmt.Sprint(run, "-c", i), body, 201)
 	}
 }

@@ -37,8 +37,10 @@ func BuildBootstrap(ctx context.Context, repoRoot, fn, dir string) (string, erro
 }
 
 // MeasureColdStart starts the binary runs times, each on a fresh Runtime API, invokes it once
-// with event, and returns the medians.
-func MeasureColdStart(ctx context.Context, fn, binary string, env []string, event []byte, runs int) (ColdStart, error) {
+// with the event event() returns for that run, and returns the medians. A function error (the
+// Runtime API's /error) or an answer check rejects fails the measurement: a cold start that
+// answers an error proves nothing.
+func MeasureColdStart(ctx context.Context, fn, binary string, env []string, event func() []byte, check func(answer []byte) error, runs int) (ColdStart, error) {
 	cs := ColdStart{Function: fn}
 	if st, err := os.Stat(binary); err == nil {
 		cs.SizeHost = st.Size()
@@ -51,8 +53,11 @@ func MeasureColdStart(ctx context.Context, fn, binary string, env []string, even
 			rt.Close()
 			return cs, err
 		}
-		_, err = rt.Invoke(ctx, event)
+		answer, err := rt.Invoke(ctx, event())
 		done := time.Now()
+		if err == nil && check != nil {
+			err = check(answer)
+		}
 		if err != nil {
 			_ = p.Stop()
 			rt.Close()

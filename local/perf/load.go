@@ -37,15 +37,20 @@ type Phase struct {
 	MaxDuration time.Duration // or after this long
 	Make        Request
 	OK          func(status int) bool
+	// Do, when set, replaces Make and the HTTP client: one call that is not an HTTP request (a
+	// DynamoDB read through the SDK), timed the same way; an error counts as an error.
+	Do func(ctx context.Context, i int) error
 }
 
-// Run drives one phase with a fixed number of workers and returns its measurements.
+// Run drives one phase with a fixed number of workers and returns its measurements. Workers
+// start no request after MaxDuration (or MaxRequests); the requests in flight then finish and
+// count, so that nothing of the phase is still running at the server when Run returns (at most
+// Concurrency requests overshoot the duration). ctx ending cancels everything.
 func Run(ctx context.Context, client *http.Client, p Phase) Result {
 	if p.OK == nil {
 		p.OK = func(s int) bool { return s < 400 }
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.MaxDuration)
-	defer cancel()
+	deadline := time.Now().Add(p.MaxDuration)
 	var (
 		next   atomic.Int64
 		errs   atomic.Int64
@@ -64,10 +69,22 @@ func Run(ctx context.Context, client *http.Client, p Phase) Result {
 				lat = append(lat, local...)
 				mu.Unlock()
 			}()
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && time.Now().Before(deadline) {
 				i := int(next.Add(1)) - 1
 				if i >= p.MaxRequests {
 					return
+				}
+				if p.Do != nil {
+					t0 := time.Now()
+					err := p.Do(ctx, i)
+					if err != nil && ctx.Err() != nil {
+						continue
+					}
+					local = append(local, time.Since(t0))
+					if err != nil {
+						errs.Add(1)
+					}
+					continue
 				}
 				req, err := p.Make(ctx, i)
 				if err != nil {

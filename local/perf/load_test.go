@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -37,5 +38,35 @@ func TestRunBoundedAndCountsErrors(t *testing.T) {
 	}
 	if !strings.Contains(Table([]Result{r}), "| x | 40 | 10 |") {
 		t.Fatalf("table: %s", Table([]Result{r}))
+	}
+}
+
+// A phase of calls that are not HTTP requests is timed and bounded the same way.
+func TestRunDo(t *testing.T) {
+	r := Run(context.Background(), nil, Phase{Name: "do", Concurrency: 3, MaxRequests: 30, MaxDuration: 10 * time.Second,
+		Do: func(ctx context.Context, i int) error {
+			time.Sleep(time.Millisecond)
+			if i%10 == 0 {
+				return context.DeadlineExceeded
+			}
+			return nil
+		}})
+	if r.Requests != 30 || r.Errors != 3 || r.P50 < time.Millisecond {
+		t.Fatalf("result: %+v", r)
+	}
+}
+
+// The duration bounds a phase: no request starts after it, the ones in flight finish and count.
+func TestRunStopsAtTheDurationAndFinishesInFlight(t *testing.T) {
+	var started, finished atomic.Int64
+	r := Run(context.Background(), nil, Phase{Name: "slow", Concurrency: 4, MaxRequests: 1 << 30, MaxDuration: 100 * time.Millisecond,
+		Do: func(ctx context.Context, i int) error {
+			started.Add(1)
+			time.Sleep(30 * time.Millisecond)
+			finished.Add(1)
+			return nil
+		}})
+	if r.Requests == 0 || int64(r.Requests) != started.Load() || started.Load() != finished.Load() || r.Errors != 0 || r.Requests > 4*5 {
+		t.Fatalf("result %+v, started %d, finished %d", r, started.Load(), finished.Load())
 	}
 }

@@ -170,6 +170,7 @@ func (s *Service) createByClient(ctx context.Context, in CreateInput) (CreateRes
 		s.cfg.Log.ErrorContext(ctx, "by-Client process created at Unico but not recorded", slog.String("processId", p.ID), slog.Any("err", err))
 		return CreateResult{}, false, err
 	}
+	s.observeFinal(ctx, Process{}, p)
 	s.cfg.Log.InfoContext(ctx, "by-Client process created", slog.String("processId", p.ID), slog.String("capability", capability),
 		slog.Int("status", cp.Status), slog.String("outcome", string(p.Decision.Outcome)))
 	return res, false, nil

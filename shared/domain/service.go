@@ -51,6 +51,7 @@ type Deps struct {
 	Sweeps     SweepStore
 	Callbacks  Callbacks
 	Metrics    Metrics
+	Observer   Observer // decisions and webhook lag (observe.go); nil observes nothing
 }
 
 // NewService wires the use cases.
@@ -265,10 +266,16 @@ func (s *Service) advance(ctx context.Context, prev Process, next *Process) erro
 	}
 	next.UpdatedAt = s.cfg.Now()
 	next.Version = prev.Version + 1
+	var err error
 	if ev, ok := s.finalEvent(prev, *next); ok {
-		return s.async.outbox.UpdateProcessWithEvent(ctx, *next, prev.Version, ev) // the outbox: state and event together
+		err = s.async.outbox.UpdateProcessWithEvent(ctx, *next, prev.Version, ev) // the outbox: state and event together
+	} else {
+		err = s.store.UpdateProcess(ctx, *next, prev.Version)
 	}
-	return s.store.UpdateProcess(ctx, *next, prev.Version)
+	if err == nil {
+		s.observeFinal(ctx, prev, *next)
+	}
+	return err
 }
 
 func changed(a, b Process) bool {

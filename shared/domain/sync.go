@@ -14,12 +14,16 @@ type asyncDeps struct {
 	sweeps     SweepStore
 	callbacks  Callbacks
 	metrics    Metrics
+	observer   Observer
 }
 
 func newAsyncDeps(d Deps) asyncDeps {
-	a := asyncDeps{deliveries: d.Deliveries, outbox: d.Outbox, sweeps: d.Sweeps, callbacks: d.Callbacks, metrics: d.Metrics}
+	a := asyncDeps{deliveries: d.Deliveries, outbox: d.Outbox, sweeps: d.Sweeps, callbacks: d.Callbacks, metrics: d.Metrics, observer: d.Observer}
 	if a.metrics == nil {
 		a.metrics = nopMetrics{}
+	}
+	if a.observer == nil {
+		a.observer = nopObserver{}
 	}
 	return a
 }
@@ -121,6 +125,9 @@ func (s *Service) syncProcess(ctx context.Context, id string, sweep bool) (syncO
 		switch {
 		case next.State.Final():
 			s.async.metrics.Count(ctx, MetricProcessSynced, 1)
+			if !sweep {
+				s.observeWebhookLag(ctx, next, s.cfg.Now())
+			}
 			s.cfg.Log.InfoContext(ctx, "process final", slog.String("processId", id), slog.String("state", string(next.State)),
 				slog.String("outcome", string(next.Decision.Outcome)), slog.Bool("sweeper", sweep))
 			return syncFinal, nil

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -171,41 +169,4 @@ func mustFromEnv() *Gateway {
 		Fatal(err)
 	}
 	return gw
-}
-
-// emfMetrics writes CloudWatch embedded-metric-format lines (one JSON object per count) to the
-// function's output, which Lambda ships to CloudWatch Logs, where they become metrics in the
-// namespace UnicoGateway with the dimension Service=unico-gateway. (Minimal on purpose; a shared
-// metrics package can replace it.)
-type emfMetrics struct {
-	mu  sync.Mutex
-	w   io.Writer
-	now func() time.Time
-}
-
-// MetricsNamespace and the dimension of the gateway's own metrics (alarms refer to them).
-const (
-	MetricsNamespace      = "UnicoGateway"
-	MetricsDimension      = "Service"
-	MetricsDimensionValue = "unico-gateway"
-)
-
-func (m *emfMetrics) Count(_ context.Context, name string, n int) {
-	if n == 0 {
-		return
-	}
-	line, _ := json.Marshal(map[string]any{
-		"_aws": map[string]any{
-			"Timestamp": m.now().UnixMilli(),
-			"CloudWatchMetrics": []any{map[string]any{
-				"Namespace": MetricsNamespace, "Dimensions": [][]string{{MetricsDimension}},
-				"Metrics": []any{map[string]string{"Name": name, "Unit": "Count"}},
-			}},
-		},
-		MetricsDimension: MetricsDimensionValue,
-		name:             n,
-	})
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, _ = m.w.Write(append(line, '\n'))
 }

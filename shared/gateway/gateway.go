@@ -101,8 +101,11 @@ func New(cfg Config, o Options) (*Gateway, error) {
 		ByClientURL: cfg.UnicoByClientURL, SignURL: cfg.UnicoSignURL, HTTPClient: o.HTTPClient, Now: o.Now, Logger: log,
 		SignEvidencePath: cfg.UnicoSignEvidencePath,
 	}
+	em := newEmitter(cfg, o)
+	obs := observer{em}
+	ucfg.Calls = obs
 	var shared *tokenshare.Reader
-	ucfg.Token, shared = tokenOptions(cfg, o, getter, log)
+	ucfg.Token, shared = tokenOptions(cfg, o, getter, log, em)
 	client, err := unicoclient.New(ucfg, credentialsFunc(creds))
 	if err != nil {
 		return nil, err
@@ -110,12 +113,12 @@ func New(cfg Config, o Options) (*Gateway, error) {
 	tokens := client.Tokens()
 
 	cfg.Async = cfg.Async.withDefaults()
-	metrics := &emfMetrics{w: o.LogOutput, now: o.Now}
-	deps := domain.Deps{Store: store, Lister: store, Idempotency: store, Hosted: client, Client: byClient{client}, Secrets: hashKeys{creds}}
-	withAsync(&deps, cfg, store, metrics)
+	deps := domain.Deps{Store: store, Lister: store, Idempotency: store, Hosted: client, Client: byClient{client}, Secrets: hashKeys{creds},
+		Observer: obs}
+	withAsync(&deps, cfg, store, obs)
 	svc := domain.NewService(deps, domain.Config{Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, MinRiskScore: cfg.MinRiskScore,
 		Now: o.Now, Log: log, SweepAfter: cfg.Async.SweepAfter})
-	api := httpapi.New(httpapi.Deps{Service: svc, Tenants: cfg.tenantResolver(), Log: log, Now: o.Now, CORSOrigins: cfg.CORSOrigins,
+	api := httpapi.New(httpapi.Deps{Service: svc, Tenants: cfg.tenantResolver(), Log: log, Now: o.Now, CORSOrigins: cfg.CORSOrigins, Metrics: em,
 		WebhookCredentials: func(ctx context.Context) ([]unico.WebhookCredential, error) {
 			c, err := creds.Get(ctx)
 			if err != nil {
@@ -123,7 +126,7 @@ func New(cfg Config, o Options) (*Gateway, error) {
 			}
 			return c.Webhook, nil
 		}})
-	notifier := newNotifier(cfg, getter, store, metrics, log, o.Now)
+	notifier := newNotifier(cfg, getter, store, obs, log, o.Now)
 	return &Gateway{API: api, Service: svc, Unico: client, Tokens: tokens, Log: log, Credentials: creds, SharedTokens: shared,
 		Store: store, Notifier: notifier, Config: cfg}, nil
 }

@@ -17,9 +17,7 @@ import (
 // tokenOptions wires the TokenSource's fleet-wide parts: the token secret's reader when
 // TOKEN_SECRET_ID is set (read-only: the functions never write it), and the token metrics
 // (EMF lines on the log output).
-func tokenOptions(cfg Config, o Options, getter secrets.Getter, log *slog.Logger) (unicoclient.TokenOptions, *tokenshare.Reader) {
-	em := metrics.New(o.LogOutput, metrics.Namespace, map[string]string{metrics.DimensionStack: cfg.StackName})
-	em.SetClock(o.Now)
+func tokenOptions(cfg Config, o Options, getter secrets.Getter, log *slog.Logger, em *metrics.Emitter) (unicoclient.TokenOptions, *tokenshare.Reader) {
 	opts := unicoclient.TokenOptions{Observer: tokenshare.Observer{Metrics: em}}
 	if cfg.TokenSecretID == "" {
 		return opts, nil

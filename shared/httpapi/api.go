@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/unicogw/gateway/shared/domain"
+	"github.com/unicogw/gateway/shared/metrics"
 	"github.com/unicogw/gateway/shared/unico"
 )
 
@@ -23,7 +24,8 @@ type Deps struct {
 	WebhookCredentials WebhookCredentials
 	Log                *slog.Logger
 	Now                func() time.Time
-	CORSOrigins        []string // browser origins allowed to read answers (CORS_ORIGINS)
+	CORSOrigins        []string         // browser origins allowed to read answers (CORS_ORIGINS)
+	Metrics            *metrics.Emitter // one EMF record per request (metrics.go); nil writes none
 }
 
 // API holds the handlers' dependencies.
@@ -34,6 +36,7 @@ type API struct {
 	log         *slog.Logger
 	now         func() time.Time
 	corsOrigins []string
+	metrics     *metrics.Emitter
 }
 
 // New builds the API.
@@ -44,5 +47,5 @@ func New(d Deps) *API {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &API{svc: d.Service, tenants: d.Tenants, webhookAuth: d.WebhookCredentials, log: d.Log, now: d.Now, corsOrigins: d.CORSOrigins}
+	return &API{svc: d.Service, tenants: d.Tenants, webhookAuth: d.WebhookCredentials, log: d.Log, now: d.Now, corsOrigins: d.CORSOrigins, metrics: d.Metrics}
 }

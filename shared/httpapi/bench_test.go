@@ -12,19 +12,24 @@ import (
 
 	"github.com/unicogw/gateway/shared/domain"
 	"github.com/unicogw/gateway/shared/lambdaproxy"
+	"github.com/unicogw/gateway/shared/logging"
+	"github.com/unicogw/gateway/shared/metrics"
 	"github.com/unicogw/gateway/shared/unico"
 )
 
-// benchAPI is the real handler stack (middleware, routing, JSON, domain service) over in-process
-// fakes of the store and Unico, so the numbers are the gateway's own cost per request.
+// benchAPI is the real handler stack (middleware with its access log line and metrics record,
+// routing, JSON, domain service, the redacting logger) over in-process fakes of the store and
+// Unico, so the numbers are the gateway's own cost per request. Logs and metrics go to
+// io.Discard, after being fully formatted.
 func benchAPI(b *testing.B) (http.Handler, *memStore) {
 	store := newMemStore()
 	finished := unico.Process{State: unico.ProcessStateFinished, Result: unico.ProcessResultOK, Flow: "id",
 		AuthenticationInfo: unico.AuthenticationInfo{LivenessResult: unico.LivenessResultLive, AuthenticationResult: unico.AuthenticationResultPositive}}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	svc := domain.NewService(domain.Deps{Store: store, Lister: store, Idempotency: store, Hosted: &fakeUnico{proc: finished}, Secrets: fakeSecrets{}},
-		domain.Config{Log: log})
-	api := New(Deps{Service: svc, Log: log, Tenants: func(string) (string, bool) { return "acme", true },
+	log := logging.New(io.Discard, slog.LevelInfo)
+	em := metrics.New(io.Discard, metrics.Namespace, map[string]string{metrics.DimensionStack: "bench"})
+	svc := domain.NewService(domain.Deps{Store: store, Lister: store, Idempotency: store, Hosted: &fakeUnico{proc: finished},
+		Client: &fakeClient{}, Secrets: fakeSecrets{}, Deliveries: store}, domain.Config{Log: log})
+	api := New(Deps{Service: svc, Log: log, Metrics: em, Tenants: func(string) (string, bool) { return "acme", true },
 		WebhookCredentials: func(context.Context) ([]unico.WebhookCredential, error) {
 			return []unico.WebhookCredential{{Type: "basic", Username: "unico", Password: "pw"}}, nil
 		}})
@@ -46,6 +51,24 @@ func BenchmarkCreateHandler(b *testing.B) {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		if w.Code != 201 {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+}
+
+// The by-Client create: validation, the Idempotency-Key, Unico's synchronous answer (a fake
+// finished identity process), the decision, and the process recorded with the key's answer.
+func BenchmarkByClientCreateHandler(b *testing.B) {
+	h, _ := benchAPI(b)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		body := `{"integration":"by_client","capability":"identity","selfie":"eyJhbGciOiJIUzI1NiJ9.eyJqdGkiOiI` + fmt.Sprint(i) +
+			`In0.c2ln","person":{"cpf":"73689290074","name":"Luke Skywalker"}}`
+		r := withKey(httptest.NewRequest("POST", "/v1/processes", strings.NewReader(body)))
+		r.Header.Set("Idempotency-Key", fmt.Sprint("c", i))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 201 || !strings.Contains(w.Body.String(), `"outcome":"approved"`) {
 			b.Fatalf("%d %s", w.Code, w.Body)
 		}
 	}

@@ -11,13 +11,32 @@ import (
 // memStore is an in-memory store for benchmarks and unit tests of the handlers' logic only;
 // behaviour against DynamoDB is tested with DynamoDB Local (shared/dynamostore, local/devstack).
 type memStore struct {
-	mu    sync.Mutex
-	procs map[string]domain.Process
-	idem  map[string]*domain.StoredAnswer
+	mu         sync.Mutex
+	procs      map[string]domain.Process
+	idem       map[string]*domain.StoredAnswer
+	deliveries map[string]bool
 }
 
 func newMemStore() *memStore {
-	return &memStore{procs: map[string]domain.Process{}, idem: map[string]*domain.StoredAnswer{}}
+	return &memStore{procs: map[string]domain.Process{}, idem: map[string]*domain.StoredAnswer{}, deliveries: map[string]bool{}}
+}
+
+// RecordDelivery records a webhook delivery as the DynamoDB store does: once per key, for an
+// open process only.
+func (m *memStore) RecordDelivery(_ context.Context, d domain.Delivery) (domain.DeliveryOutcome, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.procs[d.ProcessID]
+	switch {
+	case !ok:
+		return domain.DeliveryUnknownProcess, nil
+	case p.State.Final():
+		return domain.DeliveryProcessFinal, nil
+	case m.deliveries[d.ProcessID+"#"+d.Key]:
+		return domain.DeliveryDuplicate, nil
+	}
+	m.deliveries[d.ProcessID+"#"+d.Key] = true
+	return domain.DeliveryRecorded, nil
 }
 
 func (m *memStore) GetProcess(_ context.Context, id string) (domain.Process, error) {
@@ -130,4 +149,20 @@ func uuidFor(n int) string {
 		n /= 16
 	}
 	return string(b)
+}
+
+// fakeClient answers like Unico's by-Client API: every capture is a finished identity process
+// with unicoId "yes" (the benchmarks' path); the embedded nil interface panics on anything else.
+type fakeClient struct {
+	domain.ClientUnico
+	mu sync.Mutex
+	n  int
+}
+
+func (f *fakeClient) CreateClientProcess(_ context.Context, _ string, _ unico.ClientProcessRequest) (unico.ClientProcess, error) {
+	f.mu.Lock()
+	f.n++
+	n := f.n
+	f.mu.Unlock()
+	return unico.ClientProcess{ID: uuidFor(1<<20 + n), Status: unico.ClientStatusCompleted, UnicoID: &unico.Result{Result: unico.ResultYes}}, nil
 }

@@ -54,9 +54,11 @@ func (a *API) middleware(next http.Handler) http.Handler {
 				a.log.ErrorContext(ctx, "panic in handler", slog.String("path", r.URL.Path))
 				writeError(sw, r, &domain.Error{Kind: domain.KindInternal, Code: "internal_error", Message: "Internal error."})
 			}
+			elapsed := a.now().Sub(start)
 			a.log.LogAttrs(ctx, slog.LevelInfo, "request",
 				slog.String("method", r.Method), slog.String("route", r.Pattern), slog.Int("status", sw.status),
-				slog.String("tenant", info.tenant), slog.Float64("durationMs", float64(a.now().Sub(start).Microseconds())/1000))
+				slog.String("tenant", info.tenant), slog.Float64("durationMs", float64(elapsed.Microseconds())/1000))
+			a.requestMetrics(r.Pattern, sw.status, elapsed)
 		}()
 		next.ServeHTTP(sw, r)
 	})

@@ -77,13 +77,53 @@ func (e *Emitter) Count(name string, n float64) { e.Emit(Metric{Name: name, Valu
 // Emit writes one EMF record holding every metric. Metrics whose name is empty, collides with a
 // dimension or "_aws", or whose value is not finite are dropped (a metric must never break the
 // caller). Write errors are ignored for the same reason.
-func (e *Emitter) Emit(ms ...Metric) {
+func (e *Emitter) Emit(ms ...Metric) { e.emit("", "", ms) }
+
+// EmitDim is Emit with one more dimension on this record only: key (e.g. DimensionRoute) with
+// value, which must come from a small set the caller controls (a route pattern, a status class,
+// a decision outcome), never from request data. A value that is empty, longer than
+// MaxDimensionValue or not plain printable ASCII is replaced by "other", so a mistake can never
+// put arbitrary text into a metric. A key that is empty or collides with a base dimension
+// makes the record go without it.
+func (e *Emitter) EmitDim(key, value string, ms ...Metric) {
+	if key == "" || key == "_aws" {
+		key, value = "", ""
+	} else if e != nil {
+		if _, clash := e.dims[key]; clash {
+			key, value = "", ""
+		}
+	}
+	if key != "" && !safeDimensionValue(value) {
+		value = OtherValue
+	}
+	e.emit(key, value, ms)
+}
+
+// MaxDimensionValue is the longest value EmitDim accepts (longer values become OtherValue).
+const MaxDimensionValue = 64
+
+// OtherValue replaces a dimension value EmitDim refuses.
+const OtherValue = "other"
+
+func safeDimensionValue(v string) bool {
+	if v == "" || len(v) > MaxDimensionValue {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *Emitter) emit(extraKey, extraValue string, ms []Metric) {
 	if e == nil || e.w == nil || len(ms) == 0 {
 		return
 	}
 	ok := ms[:0:0]
 	for _, m := range ms {
-		if m.Name == "" || m.Name == "_aws" || math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
+		if m.Name == "" || m.Name == "_aws" || m.Name == extraKey || math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
 			continue
 		}
 		if _, clash := e.dims[m.Name]; clash || slices.ContainsFunc(ok, func(o Metric) bool { return o.Name == m.Name }) {
@@ -94,7 +134,7 @@ func (e *Emitter) Emit(ms ...Metric) {
 	if len(ok) == 0 {
 		return
 	}
-	b := make([]byte, 0, 256)
+	b := make([]byte, 0, 512)
 	b = append(b, `{"_aws":{"Timestamp":`...)
 	b = strconv.AppendInt(b, e.now().UnixMilli(), 10)
 	b = append(b, `,"CloudWatchMetrics":[{"Namespace":`...)
@@ -105,6 +145,12 @@ func (e *Emitter) Emit(ms ...Metric) {
 			b = append(b, ',')
 		}
 		b = appendString(b, k)
+	}
+	if extraKey != "" {
+		if len(e.dimKeys) > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, extraKey)
 	}
 	b = append(b, `]],"Metrics":[`...)
 	for i, m := range ok {
@@ -126,6 +172,12 @@ func (e *Emitter) Emit(ms ...Metric) {
 		b = append(b, ':')
 		b = appendString(b, e.dims[k])
 	}
+	if extraKey != "" {
+		b = append(b, ',')
+		b = appendString(b, extraKey)
+		b = append(b, ':')
+		b = appendString(b, extraValue)
+	}
 	for _, m := range ok {
 		b = append(b, ',')
 		b = appendString(b, m.Name)
@@ -139,6 +191,16 @@ func (e *Emitter) Emit(ms ...Metric) {
 }
 
 func appendString(b []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	if plain { // the common case (names, route patterns): no escaping, no allocation
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	q, _ := json.Marshal(s) // a string always marshals
 	return append(b, q...)
 }

@@ -26,3 +26,74 @@ const (
 	// refresher run (a gauge: below the containers' refresh margin, they mint their own).
 	UnicoSharedTokenSecondsLeft = "UnicoSharedTokenSecondsLeft"
 )
+
+// The second dimension some metrics carry (at most one besides Stack, always from a small set
+// the code controls: never request data).
+const (
+	// DimensionRoute is the route pattern from the route table ("GET /v1/processes/{id}"), or
+	// RouteUnmatched.
+	DimensionRoute = "Route"
+	// DimensionStatus is the class of Unico's answer (StatusClass).
+	DimensionStatus = "Status"
+	// DimensionOutcome is a final decision's outcome (approved, rejected, retry, review, pending).
+	DimensionOutcome = "Outcome"
+)
+
+// RouteUnmatched is the Route of a request that matched no route (404 from the router).
+const RouteUnmatched = "unmatched"
+
+// Request metrics, one record per API request (dimensions Stack, Route).
+const (
+	// Requests counts requests; Requests4xx and Requests5xx count those answered 4xx and 5xx
+	// (0 or 1 in every record, so Sum/SampleCount is the rate).
+	Requests    = "Requests"
+	Requests4xx = "Requests4xx"
+	Requests5xx = "Requests5xx"
+	// RequestLatency is the time the function spent on the request, in milliseconds.
+	RequestLatency = "RequestLatency"
+)
+
+// Unico call metrics, one record per HTTP exchange with Unico (dimensions Stack, Status).
+const (
+	UnicoCalls       = "UnicoCalls"
+	UnicoCallLatency = "UnicoCallLatency" // milliseconds
+)
+
+// Status classes of Unico's answers (the Status dimension of UnicoCalls).
+const (
+	Status2xx     = "2xx"
+	Status401     = "401" // the token was refused: the client refreshes it and retries once
+	Status429     = "429" // Unico throttled us (alarmed)
+	Status4xx     = "4xx" // any other 4xx
+	Status5xx     = "5xx"
+	StatusNetwork = "network" // no HTTP answer: connection refused, reset, timeout
+	StatusOther   = "other"   // 1xx/3xx (not expected from Unico)
+)
+
+// StatusClass maps an HTTP status (0: no answer) to its Status dimension value.
+func StatusClass(status int) string {
+	switch {
+	case status == 0:
+		return StatusNetwork
+	case status == 401:
+		return Status401
+	case status == 429:
+		return Status429
+	case status >= 200 && status <= 299:
+		return Status2xx
+	case status >= 400 && status <= 499:
+		return Status4xx
+	case status >= 500 && status <= 599:
+		return Status5xx
+	}
+	return StatusOther
+}
+
+// Domain metrics.
+const (
+	// Decisions counts processes reaching a final decision (dimensions Stack, Outcome).
+	Decisions = "Decisions"
+	// WebhookLag is the time from Unico finishing a process (its finishedAt) to the worker
+	// recording the final state that Unico's webhook announced, in milliseconds (dimension Stack).
+	WebhookLag = "WebhookLag"
+)

@@ -384,6 +384,7 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 		start := time.Now()
 		resp, sent, err := c.send(ctx, cl, tok)
 		if err != nil {
+			c.observe(ctx, cl.op, 0, start)
 			if cl.idempotent && retries < maxGetRetries && c.backoff(ctx, retries, 0) {
 				retries++
 				log.WarnContext(ctx, "unico call retry", "op", cl.op, "reason", "transport", "attempt", retries+1)
@@ -396,6 +397,7 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 			log.WarnContext(ctx, "unico call failed", "op", cl.op, "reason", "transport", "outcomeUnknown", !cl.idempotent && sent, "durationMs", time.Since(start).Milliseconds())
 			return nil, opErr(cl.op, cause)
 		}
+		c.observe(ctx, cl.op, resp.status, start)
 		log.DebugContext(ctx, "unico call", "op", cl.op, "status", resp.status, "durationMs", time.Since(start).Milliseconds())
 		switch {
 		case resp.status == http.StatusUnauthorized && !authRetried:

@@ -64,6 +64,7 @@ type Config struct {
 	Logger *slog.Logger     // default: discard
 
 	Token TokenOptions
+	Calls CallObserver // optional: told about every exchange with Unico (metrics)
 
 	RetryBaseDelay   time.Duration // GET back-off base (jittered, doubled per retry); default 100 ms
 	MaxResponseBytes int64         // default 32 MiB

@@ -1,5 +1,7 @@
-// Command perf measures the local stack (see local/perf) and prints a Markdown report: the
-// numbers in docs/performance.md come from it. Loopback only, bounded in count and time.
+// Command perf measures the local stack (see local/perf) and prints a Markdown report: the load
+// and cold-start numbers in docs/performance.md come from it (scripts/perf.sh runs it with the
+// benchmarks). Loopback only, bounded in count and time: each endpoint gets -concurrency clients
+// for at most -requests requests or -duration, and each function -cold-runs cold starts.
 package main
 
 import (

@@ -1,0 +1,69 @@
+package gateway
+
+import (
+	"context"
+	"time"
+
+	"github.com/unicogw/gateway/shared/domain"
+	"github.com/unicogw/gateway/shared/metrics"
+	"github.com/unicogw/gateway/shared/unicoclient"
+)
+
+// observer turns what the domain and the Unico client report into CloudWatch embedded-metric-
+// format lines on the function's output (shared/metrics): one emitter per container, namespace
+// metrics.Namespace, dimension Stack (STACK_NAME), and at most one more dimension whose values
+// are constants (an outcome, a status class). It is the only metrics writer of the functions;
+// the HTTP middleware (shared/httpapi) and the token observer (shared/tokenshare) write through
+// the same emitter.
+type observer struct{ em *metrics.Emitter }
+
+var (
+	_ domain.Metrics           = observer{}
+	_ domain.Observer          = observer{}
+	_ unicoclient.CallObserver = observer{}
+)
+
+func newEmitter(cfg Config, o Options) *metrics.Emitter {
+	stack := cfg.StackName
+	if stack == "" {
+		stack = "local"
+	}
+	em := metrics.New(o.LogOutput, metrics.Namespace, map[string]string{metrics.DimensionStack: stack})
+	em.SetClock(o.Now)
+	return em
+}
+
+// Count is the asynchronous side's counters (webhooks recorded, sweeps, outbound events).
+func (m observer) Count(_ context.Context, name string, n int) {
+	if n != 0 {
+		m.em.Count(name, float64(n))
+	}
+}
+
+// Decided counts a final decision by outcome.
+func (m observer) Decided(_ context.Context, outcome domain.Outcome) {
+	m.em.EmitDim(metrics.DimensionOutcome, outcomeValue(outcome), metrics.Metric{Name: metrics.Decisions, Value: 1, Unit: metrics.Count})
+}
+
+// WebhookLag records the time from Unico's finishedAt to the worker's recording.
+func (m observer) WebhookLag(_ context.Context, lag time.Duration) {
+	m.em.Emit(metrics.Metric{Name: metrics.WebhookLag, Value: ms(lag), Unit: metrics.Milliseconds})
+}
+
+// UnicoCall counts one exchange with Unico by status class, with its latency.
+func (m observer) UnicoCall(_ context.Context, _ string, status int, d time.Duration) {
+	m.em.EmitDim(metrics.DimensionStatus, metrics.StatusClass(status),
+		metrics.Metric{Name: metrics.UnicoCalls, Value: 1, Unit: metrics.Count},
+		metrics.Metric{Name: metrics.UnicoCallLatency, Value: ms(d), Unit: metrics.Milliseconds})
+}
+
+// outcomeValue keeps the Outcome dimension to the five outcomes the domain defines.
+func outcomeValue(o domain.Outcome) string {
+	switch o {
+	case domain.OutcomeApproved, domain.OutcomeRejected, domain.OutcomeRetry, domain.OutcomeReview, domain.OutcomePending:
+		return string(o)
+	}
+	return metrics.OtherValue
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
