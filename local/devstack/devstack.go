@@ -91,7 +91,8 @@ type Stack struct {
 	Secrets        *secretsfake.Server
 	Functions      map[string]*gateway.Gateway // one per function, as in Lambda
 	Config         gateway.Config
-	// DynamoDBOps counts the functions' DynamoDB operations (the round-trip budget).
+	// DynamoDBOps counts the API functions' (create, get, webhook) DynamoDB operations: the
+	// round-trip budget per request.
 	DynamoDBOps *OpCounter
 	Async       *Async // the worker, sweeper and notifier and what drives them (async.go)
 
@@ -140,13 +141,20 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		s.DynamoEndpoint = ddb.Endpoint()
 	}
 	awsCfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+	// The API functions' client counts its operations (the round-trip budget per request); the
+	// asynchronous side has its own, uncounted, so that its background work never blurs them.
 	s.DynamoDBOps = newOpCounter()
-	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-		o.BaseEndpoint = aws.String(s.DynamoEndpoint)
-		o.DisableValidateResponseChecksum = true
-		o.APIOptions = append(o.APIOptions, s.DynamoDBOps.apiOption)
-	})
-	if err := dynamostore.CreateTable(ctx, db, s.TableName); err != nil && !alreadyExists(err) {
+	newDB := func(counted bool) *dynamodb.Client {
+		return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+			o.BaseEndpoint = aws.String(s.DynamoEndpoint)
+			o.DisableValidateResponseChecksum = true
+			if counted {
+				o.APIOptions = append(o.APIOptions, s.DynamoDBOps.apiOption)
+			}
+		})
+	}
+	db, asyncDB := newDB(true), newDB(false)
+	if err := dynamostore.CreateTable(ctx, asyncDB, s.TableName); err != nil && !alreadyExists(err) {
 		return nil, fmt.Errorf("create table: %w", err)
 	}
 
@@ -245,7 +253,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		keys = append(keys, apigw.Key{Value: t.APIKey, ID: t.APIKeyID})
 	}
 	s.closers = append(s.closers, serve(apiLn, apigw.New(httpapi.Routes(), handlers, keys)))
-	if err := s.startAsync(ctx, o, awsCfg, db); err != nil {
+	if err := s.startAsync(ctx, o, awsCfg, asyncDB); err != nil {
 		return nil, err
 	}
 	return s, nil
