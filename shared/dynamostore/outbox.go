@@ -43,22 +43,9 @@ func (s *Store) CreateProcessWithEvent(ctx context.Context, p domain.Process, do
 		{Put: &types.Put{TableName: tableName(s), Item: encodeEvent(ev)}},
 	}
 	if done != nil {
-		c := completeUpdate(s, *done)
-		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: c.TableName, Key: c.Key, UpdateExpression: c.UpdateExpression,
-			ConditionExpression: c.ConditionExpression, ExpressionAttributeNames: c.ExpressionAttributeNames, ExpressionAttributeValues: c.ExpressionAttributeValues}})
+		items = append(items, completeItem(s, *done))
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if err != nil {
-		var tce *types.TransactionCanceledException
-		if asErr(err, &tce) {
-			for _, r := range tce.CancellationReasons {
-				if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-					return domain.ErrConditionFailed
-				}
-			}
-		}
-	}
-	return storeError("TransactWriteItems", err)
+	return s.transact(ctx, items)
 }
 
 // GetEvent reads a process's outbound event (strongly consistent: attempts are claimed on it).

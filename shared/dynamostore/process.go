@@ -35,13 +35,24 @@ func (s *Store) CreateProcess(ctx context.Context, p domain.Process, done *domai
 			ConditionExpression: aws.String("attribute_not_exists(pk)")})
 		return storeError("PutItem", err)
 	}
-	complete := completeUpdate(s, *done)
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	return s.transact(ctx, []types.TransactWriteItem{
 		{Put: &types.Put{TableName: tableName(s), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
-		{Update: &types.Update{TableName: complete.TableName, Key: complete.Key, UpdateExpression: complete.UpdateExpression,
-			ConditionExpression: complete.ConditionExpression, ExpressionAttributeNames: complete.ExpressionAttributeNames,
-			ExpressionAttributeValues: complete.ExpressionAttributeValues}},
-	}})
+		completeItem(s, *done),
+	})
+}
+
+// completeItem is CompleteIdempotent's update as a transaction item.
+func completeItem(s *Store, d domain.IdempotencyDone) types.TransactWriteItem {
+	c := completeUpdate(s, d)
+	return types.TransactWriteItem{Update: &types.Update{TableName: c.TableName, Key: c.Key, UpdateExpression: c.UpdateExpression,
+		ConditionExpression: c.ConditionExpression, ExpressionAttributeNames: c.ExpressionAttributeNames,
+		ExpressionAttributeValues: c.ExpressionAttributeValues}}
+}
+
+// transact writes items in one transaction; a failed condition on any of them is
+// ErrConditionFailed (and nothing was written).
+func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err != nil {
 		var tce *types.TransactionCanceledException
 		if asErr(err, &tce) {
