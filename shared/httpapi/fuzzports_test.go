@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 
 	"github.com/unicogw/gateway/shared/domain"
 	"github.com/unicogw/gateway/shared/lambdaproxy"
@@ -19,10 +18,12 @@ import (
 // they test is how the handlers and the use cases treat input, which the ports never see unless
 // the input was accepted. The same input classes go through the real ports in
 // local/devstack (TestHostileCorpus).
+//
+// The store is the benchmarks' memStore (fakes_test.go); memPorts adds redaction, refuses
+// cursors, and never replays an Idempotency-Key, so that every fuzzed create reaches the use case.
 type memPorts struct {
-	mu    sync.Mutex
-	procs map[string]domain.Process
-	seq   int
+	*memStore
+	seq int
 }
 
 const (
@@ -35,42 +36,12 @@ const (
 )
 
 func newMemPorts() *memPorts {
-	m := &memPorts{procs: map[string]domain.Process{}}
+	m := &memPorts{memStore: newMemStore()}
 	for id, tenant := range map[string]string{fuzzProcessID: fuzzTenant, fuzzOtherID: "tenant-b"} {
 		m.procs[id] = domain.Process{ID: id, Tenant: tenant, Integration: domain.ByUnico, Flow: "idlive", State: domain.StateCreated,
 			Decision: domain.Decision{Outcome: domain.OutcomePending}, ClientReference: "ref", CPFHash: "h", CPFMasked: "***.***.***-05", Version: 1}
 	}
 	return m
-}
-
-func (m *memPorts) GetProcess(_ context.Context, id string) (domain.Process, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p, ok := m.procs[id]
-	if !ok {
-		return domain.Process{}, domain.ErrNotFound
-	}
-	return p, nil
-}
-
-func (m *memPorts) CreateProcess(_ context.Context, p domain.Process, _ *domain.IdempotencyDone) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.procs[p.ID]; ok {
-		return domain.ErrConditionFailed
-	}
-	m.procs[p.ID] = p
-	return nil
-}
-
-func (m *memPorts) UpdateProcess(_ context.Context, next domain.Process, prev int64) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if cur, ok := m.procs[next.ID]; !ok || cur.Version != prev {
-		return domain.ErrConditionFailed
-	}
-	m.procs[next.ID] = next
-	return nil
 }
 
 func (m *memPorts) RedactProcess(_ context.Context, r domain.RedactRequest) (domain.Process, error) {
@@ -86,19 +57,11 @@ func (m *memPorts) RedactProcess(_ context.Context, r domain.RedactRequest) (dom
 	return p, nil
 }
 
-func (m *memPorts) ListProcesses(_ context.Context, q domain.ListQuery) (domain.ListPage, error) {
+func (m *memPorts) ListProcesses(ctx context.Context, q domain.ListQuery) (domain.ListPage, error) {
 	if q.Cursor != "" {
 		return domain.ListPage{}, domain.Errorf(domain.KindInvalid, "invalid_cursor", "The cursor is not one this API returned.")
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var page domain.ListPage
-	for _, p := range m.procs {
-		if p.Tenant == q.Tenant && len(page.Processes) < q.Limit {
-			page.Processes = append(page.Processes, p)
-		}
-	}
-	return page, nil
+	return m.memStore.ListProcesses(ctx, q)
 }
 
 func (m *memPorts) BeginIdempotent(context.Context, domain.IdempotencyLock) (*domain.StoredAnswer, error) {
@@ -149,19 +112,4 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
 	return rec
-}
-
-// RecordDelivery records nothing durable (the fuzzed path is the decoding and the answer) but
-// answers like the store: unknown, final or recorded.
-func (m *memPorts) RecordDelivery(_ context.Context, d domain.Delivery) (domain.DeliveryOutcome, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p, ok := m.procs[d.ProcessID]
-	switch {
-	case !ok:
-		return domain.DeliveryUnknownProcess, nil
-	case p.State.Final():
-		return domain.DeliveryProcessFinal, nil
-	}
-	return domain.DeliveryRecorded, nil
 }
