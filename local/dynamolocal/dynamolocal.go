@@ -276,7 +276,12 @@ func (s *Server) waitReady(ctx context.Context) error {
 		_, err := client.ListTables(attemptCtx, &dynamodb.ListTablesInput{Limit: aws.Int32(1)})
 		cancel()
 		if err == nil {
-			return nil
+			owned, oerr := listenerOwnedBy(s.PID(), s.port)
+			if owned {
+				return nil
+			}
+			// Another server answered on our port: ours will fail to bind and exit.
+			err = fmt.Errorf("port %d answers but its listener is not pid %d (%v)", s.port, s.PID(), oerr)
 		}
 		lastErr = err
 		select {

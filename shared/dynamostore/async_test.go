@@ -98,17 +98,17 @@ func TestDueForSweep(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("due = %v, want %v", got, want)
 	}
-	if got, _ := s.DueForSweep(ctx, now, 2); !slices.Equal(got, want[:2]) {
+	if got := must(s.DueForSweep(ctx, now, 2))(t); !slices.Equal(got, want[:2]) {
 		t.Fatalf("due with limit 2 = %v", got)
 	}
 	// Finishing a process takes it out of the index.
-	p, _ := s.GetProcess(ctx, pid(2))
+	p := must(s.GetProcess(ctx, pid(2)))(t)
 	next := p
 	next.State, next.Version = domain.StateFinished, 2
 	if err := s.UpdateProcess(ctx, next, 1); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.DueForSweep(ctx, now, 10); slices.Contains(got, pid(2)) {
+	if got := must(s.DueForSweep(ctx, now, 10))(t); slices.Contains(got, pid(2)) {
 		t.Fatalf("a final process is still due: %v", got)
 	}
 }
@@ -142,13 +142,13 @@ func TestOutbox(t *testing.T) {
 		!got.NextAttemptAt.Equal(t0) || got.Tenant != "acme" || !got.KeepUntil.Equal(ev.KeepUntil) {
 		t.Fatalf("event = %+v, %v", got, err)
 	}
-	if st, _ := s.GetProcess(ctx, p.ID); st.State != domain.StateFinished {
+	if st := must(s.GetProcess(ctx, p.ID))(t); st.State != domain.StateFinished {
 		t.Fatalf("process = %+v", st)
 	}
-	if due, _ := s.DueEvents(ctx, t0.Add(-time.Second), 10); len(due) != 0 {
+	if due := must(s.DueEvents(ctx, t0.Add(-time.Second), 10))(t); len(due) != 0 {
 		t.Fatalf("due before its time: %v", due)
 	}
-	if due, _ := s.DueEvents(ctx, t0, 10); !slices.Equal(due, []string{p.ID}) {
+	if due := must(s.DueEvents(ctx, t0, 10))(t); !slices.Equal(due, []string{p.ID}) {
 		t.Fatalf("due = %v", due)
 	}
 
@@ -160,16 +160,16 @@ func TestOutbox(t *testing.T) {
 	if err := s.ClaimEvent(ctx, p.ID, 0, lease); !errors.Is(err, domain.ErrConditionFailed) {
 		t.Fatalf("second claim: %v", err)
 	}
-	if due, _ := s.DueEvents(ctx, t0.Add(30*time.Second), 10); len(due) != 0 {
+	if due := must(s.DueEvents(ctx, t0.Add(30*time.Second), 10))(t); len(due) != 0 {
 		t.Fatalf("claimed event still due: %v", due)
 	}
 	// A failed attempt is settled with its next attempt.
-	got, _ = s.GetEvent(ctx, p.ID)
+	got = must(s.GetEvent(ctx, p.ID))(t)
 	got.LastError, got.NextAttemptAt = "http_503", t0.Add(10*time.Second)
 	if err := s.SettleEvent(ctx, got); err != nil {
 		t.Fatal(err)
 	}
-	if due, _ := s.DueEvents(ctx, t0.Add(10*time.Second), 10); !slices.Equal(due, []string{p.ID}) {
+	if due := must(s.DueEvents(ctx, t0.Add(10*time.Second), 10))(t); !slices.Equal(due, []string{p.ID}) {
 		t.Fatalf("due after a failure = %v", due)
 	}
 	// A settle with a stale attempt count changes nothing.
@@ -179,7 +179,7 @@ func TestOutbox(t *testing.T) {
 		t.Fatalf("stale settle: %v", err)
 	}
 	// Parked: out of the due list, in the parked list.
-	got, _ = s.GetEvent(ctx, p.ID)
+	got = must(s.GetEvent(ctx, p.ID))(t)
 	if got.Attempts != 1 || got.LastError != "http_503" {
 		t.Fatalf("after failure: %+v", got)
 	}
@@ -187,10 +187,10 @@ func TestOutbox(t *testing.T) {
 	if err := s.SettleEvent(ctx, got); err != nil {
 		t.Fatal(err)
 	}
-	if due, _ := s.DueEvents(ctx, t0.Add(48*time.Hour), 10); len(due) != 0 {
+	if due := must(s.DueEvents(ctx, t0.Add(48*time.Hour), 10))(t); len(due) != 0 {
 		t.Fatalf("parked event due: %v", due)
 	}
-	if parked, _ := s.ParkedEvents(ctx, 10); !slices.Equal(parked, []string{p.ID}) {
+	if parked := must(s.ParkedEvents(ctx, 10))(t); !slices.Equal(parked, []string{p.ID}) {
 		t.Fatalf("parked = %v", parked)
 	}
 	// Replay: written back as pending; then delivered leaves every list.
@@ -198,22 +198,22 @@ func TestOutbox(t *testing.T) {
 	if err := s.PutEvent(ctx, got); err != nil {
 		t.Fatal(err)
 	}
-	if parked, _ := s.ParkedEvents(ctx, 10); len(parked) != 0 {
+	if parked := must(s.ParkedEvents(ctx, 10))(t); len(parked) != 0 {
 		t.Fatalf("parked after replay = %v", parked)
 	}
 	if err := s.ClaimEvent(ctx, p.ID, 0, t0.Add(3*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = s.GetEvent(ctx, p.ID)
+	got = must(s.GetEvent(ctx, p.ID))(t)
 	got.Status, got.DeliveredAt, got.NextAttemptAt = domain.EventDelivered, t0.Add(2*time.Hour), time.Time{}
 	if err := s.SettleEvent(ctx, got); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = s.GetEvent(ctx, p.ID)
+	got = must(s.GetEvent(ctx, p.ID))(t)
 	if got.Status != domain.EventDelivered || !got.DeliveredAt.Equal(t0.Add(2*time.Hour)) || !got.NextAttemptAt.IsZero() {
 		t.Fatalf("delivered = %+v", got)
 	}
-	if due, _ := s.DueEvents(ctx, t0.Add(100*time.Hour), 10); len(due) != 0 {
+	if due := must(s.DueEvents(ctx, t0.Add(100*time.Hour), 10))(t); len(due) != 0 {
 		t.Fatalf("delivered event due: %v", due)
 	}
 }

@@ -50,7 +50,7 @@ func TestRedactProcess(t *testing.T) {
 			t.Errorf("%s: want ErrConditionFailed, got %v", name, err)
 		}
 	}
-	if got, _ := s.GetProcess(ctx, p.ID); got.Redacted || got.CPFHash == "" || got.Version != 1 {
+	if got := must(s.GetProcess(ctx, p.ID))(t); got.Redacted || got.CPFHash == "" || got.Version != 1 {
 		t.Fatalf("a refused redaction changed the item: %+v", got)
 	}
 

@@ -29,7 +29,11 @@ func newStore(t *testing.T) *dynamostore.Store {
 	return dynamostore.New(db, name)
 }
 
-var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+// t0 is the fixtures' time. It lies far in the future on purpose: DynamoDB Local runs TTL
+// like DynamoDB and deletes items whose ttl has passed on the wall clock, at a moment of its
+// choosing (on a busy machine, in the middle of a test). A fixture dated in the past made
+// items vanish between a write and the next read (issue 16).
+var t0 = time.Date(2090, 11, 21, 12, 0, 0, 0, time.UTC)
 
 func sample(id string) domain.Process {
 	return domain.Process{ID: id, Tenant: "acme", Integration: domain.ByUnico, Flow: "idlive", State: domain.StateCreated,
@@ -78,7 +82,7 @@ func TestProcessRoundTripAndConditions(t *testing.T) {
 	if err := s.UpdateProcess(ctx, back, 2); !errors.Is(err, domain.ErrConditionFailed) {
 		t.Fatalf("backwards write: want ErrConditionFailed, got %v", err)
 	}
-	got, _ = s.GetProcess(ctx, p.ID)
+	got = must(s.GetProcess(ctx, p.ID))(t)
 	if got.State != domain.StateFinished || got.Version != 2 || got.Decision.Outcome != domain.OutcomeApproved || !got.FinishedAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("final state wrong: %+v", got)
 	}
@@ -199,5 +203,17 @@ func TestStoreDownIsUnavailable(t *testing.T) {
 	e := domain.AsError(err)
 	if e.Kind != domain.KindUnavailable || e.Code != domain.CodeStoreUnavailable {
 		t.Fatalf("want store_unavailable, got %v", err)
+	}
+}
+
+// must returns a call's value, failing the test on its error: a test that
+// ignored an error would report a zero value instead of the cause.
+func must[T any](v T, err error) func(testing.TB) T {
+	return func(tb testing.TB) T {
+		tb.Helper()
+		if err != nil {
+			tb.Fatalf("unexpected error: %v", err)
+		}
+		return v
 	}
 }

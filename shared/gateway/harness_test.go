@@ -45,9 +45,11 @@ func TestMain(m *testing.M) { os.Exit(dynamolocaltest.Main(m, &ddb)) }
 // token caches and circuit breakers), the readers and the refresher.
 type simClock struct{ ns atomic.Int64 }
 
+// newSimClock starts far in the future: DynamoDB Local deletes items whose ttl has passed on
+// the wall clock, so a simulated time in the past would let records vanish mid-test (issue 16).
 func newSimClock() *simClock {
 	c := &simClock{}
-	c.ns.Store(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).UnixNano())
+	c.ns.Store(time.Date(2090, 3, 2, 9, 0, 0, 0, time.UTC).UnixNano())
 	return c
 }
 func (c *simClock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
