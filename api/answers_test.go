@@ -190,6 +190,12 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 	a.want(a.call("POST", "/webhooks/unico", "/webhooks/unico", "", auth, hook), 200, "")
 	a.want(a.call("POST", "/webhooks/unico", "/webhooks/unico", "", map[string]string{"Authorization": basicAuth("unico", "wrong")}, hook), 401, "webhook_unauthorized")
 	a.want(a.call("POST", "/webhooks/unico", "/webhooks/unico", "", auth, map[string]any{"processId": "nope"}), 400, "invalid_webhook")
+	// Unico's deliveries are a few hundred bytes: a 2 MiB body is refused before it is parsed,
+	// and one just over 64 KiB too; 64 KiB itself is parsed (and is not a webhook).
+	big := `{"processId":"` + id + `","state":"PROCESS_STATE_FINISHED","padding":"` + strings.Repeat("x", 2<<20) + `"}`
+	a.want(a.call("POST", "/webhooks/unico", "/webhooks/unico", "", auth, big), 413, "body_too_large")
+	a.want(a.call("POST", "/webhooks/unico", "/webhooks/unico", "", auth, strings.Repeat(" ", 64<<10+1)), 413, "body_too_large")
+	a.want(a.call("POST", "/webhooks/unico", "/webhooks/unico", "", auth, strings.Repeat(" ", 64<<10)), 400, "invalid_webhook")
 
 	// A signature flow: signed documents and their evidence.
 	sign := map[string]any{"flow": "idsign", "purpose": "creditprocess", "person": map[string]any{"cpf": unicosim.ScenarioCPF("approved"),

@@ -237,6 +237,7 @@ func TestByUnicoCreateWrongBodies(t *testing.T) {
 		{"unknown flow", "idmagic", func(map[string]any) {}, "invalid_flow"},
 		{"no flow", "", func(b map[string]any) { delete(b, "flow") }, "flow_required"},
 		{"bad purpose", "id", func(b map[string]any) { b["purpose"] = "onboarding" }, "invalid_purpose"},
+		{"no purpose", "id", func(b map[string]any) { delete(b, "purpose") }, "purpose_required"},
 		{"negative expiry", "id", func(b map[string]any) { b["expiresInSeconds"] = -5 }, "invalid_expires_in"},
 		{"expiry over 90 days", "id", func(b map[string]any) { b["expiresInSeconds"] = 91 * 24 * 3600 }, "invalid_expires_in"},
 		{"companyBranchId not a UUID", "id", func(b map[string]any) { b["companyBranchId"] = "main branch" }, "invalid_company_branch_id"},
