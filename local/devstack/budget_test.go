@@ -80,9 +80,11 @@ func TestRoundTripBudget(t *testing.T) {
 		}
 	}
 
-	// Warm every function once (first use fetches the secret and mints a token).
+	// Warm every function once, both integrations (first use fetches the secrets: the shared
+	// token, which the stack's refresher wrote at start, and the credentials).
 	id := create(hosted)
 	read(id)
+	read(create(byClient("identity")))
 	webhook(`{"processId":"` + id + `","state":"PROCESS_STATE_CREATED"}`)
 
 	type counts struct {
