@@ -54,7 +54,7 @@
 //	                    role, which access logging needs (the role is retained when the stack is
 //	                    deleted). Set false when the account already has one managed elsewhere.
 //	awsEndpointUrl      optional AWS_ENDPOINT_URL given to every function, for LocalStack only
-//	                    (e.g. http://localhost.localstack.cloud:4566, see README "LocalStack"): the
+//	                    (e.g. http://localhost.localstack.cloud:4566, see docs/sam-and-localstack.md): the
 //	                    AWS SDK then sends DynamoDB and Secrets Manager calls there. Never set it
 //	                    for AWS.
 //	sweepAfterMinutes   the sweeper first asks Unico about an open verification this many minutes
