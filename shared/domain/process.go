@@ -92,6 +92,9 @@ type Process struct {
 	NextSweepAt     time.Time // while open: when the sweeper should ask Unico about it (sweep.go)
 	Redacted        bool
 	Version         int64 // incremented by every write; optimistic concurrency
+
+	// Review is a person's decision on a process in review (review.go); nil until then.
+	Review *Review
 }
 
 // Visible reports whether a tenant may see the process at time now.

@@ -27,6 +27,9 @@ type ProcessView struct {
 	ClientResults   *ClientResults `json:"clientResults,omitempty"` // by Client (byclient.go)
 	Redacted        bool           `json:"redacted,omitempty"`
 	RedactedAt      *time.Time     `json:"redactedAt,omitempty"`
+	// A person's review (review.go): the review, and the automatic decision it replaced.
+	Review            *ReviewView `json:"review,omitempty"`
+	AutomaticDecision *Decision   `json:"automaticDecision,omitempty"`
 	// Source is "unico" when the results were read from Unico for this answer, "store" when
 	// Unico could not be reached (or the process is redacted) and only the recorded state and
 	// decision are shown.
@@ -95,6 +98,7 @@ func baseView(p Process) ProcessView {
 		t := p.RedactedAt
 		v.RedactedAt = &t
 	}
+	overlayReview(&v, p)
 	return v
 }
 

@@ -122,6 +122,7 @@ func encodeProcess(p domain.Process) map[string]types.AttributeValue {
 	if !p.RedactedAt.IsZero() {
 		item["redactedAt"] = str(ts(p.RedactedAt))
 	}
+	encodeReview(item, p) // review.go
 	return item
 }
 
@@ -153,6 +154,9 @@ func decodeProcess(item map[string]types.AttributeValue) (domain.Process, error)
 		if err := json.Unmarshal([]byte(d), &p.Decision); err != nil {
 			return domain.Process{}, &domain.Error{Kind: domain.KindInternal, Code: "corrupt_item", Message: "A stored process could not be read.", Err: err}
 		}
+	}
+	if err := decodeReview(item, &p); err != nil { // review.go
+		return domain.Process{}, err
 	}
 	return p, nil
 }

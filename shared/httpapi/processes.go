@@ -54,7 +54,7 @@ func (a *API) handleGet() http.Handler {
 	})
 }
 
-// handleList serves GET /v1/processes?clientReference=&state=&createdFrom=&createdTo=&limit=&cursor=
+// handleList serves GET /v1/processes?clientReference=&state=&createdFrom=&createdTo=&decision=&reviewed=&limit=&cursor=
 func (a *API) handleList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -62,6 +62,9 @@ func (a *API) handleList() http.Handler {
 		var err error
 		if lq.CreatedFrom, err = queryTime(q.Get("createdFrom"), "createdFrom", "invalid_createdFrom"); err == nil {
 			lq.CreatedTo, err = queryTime(q.Get("createdTo"), "createdTo", "invalid_createdTo")
+		}
+		if err == nil {
+			err = reviewQuery(q, &lq) // review.go: decision=review, reviewed=
 		}
 		if err == nil && q.Get("limit") != "" {
 			lq.Limit, err = strconv.Atoi(q.Get("limit"))
