@@ -158,6 +158,8 @@ func TestTable(t *testing.T) {
 			map[string]any{"AttributeName": "gsi1sk", "AttributeType": "S"},
 			map[string]any{"AttributeName": "gsi2pk", "AttributeType": "S"},
 			map[string]any{"AttributeName": "gsi2sk", "AttributeType": "S"},
+			map[string]any{"AttributeName": "gsi3pk", "AttributeType": "S"},
+			map[string]any{"AttributeName": "gsi3sk", "AttributeType": "S"},
 		}),
 		"TimeToLiveSpecification":          map[string]any{"AttributeName": "ttl", "Enabled": true},
 		"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
@@ -170,6 +172,7 @@ func TestTable(t *testing.T) {
 		"GlobalSecondaryIndexes": []any{
 			gsi("gsi1", "gsi1pk", "gsi1sk", map[string]any{"ProjectionType": "ALL"}),
 			gsi("gsi2", "gsi2pk", "gsi2sk", map[string]any{"ProjectionType": "KEYS_ONLY"}),
+			gsi("gsi3", "gsi3pk", "gsi3sk", map[string]any{"ProjectionType": "ALL"}),
 		},
 	})
 }

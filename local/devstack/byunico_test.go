@@ -582,6 +582,7 @@ func TestByUnicoScenarioDecisions(t *testing.T) {
 		{"id", "retry_liveness_unspecified", domain.OutcomeRetry, domain.ReasonLivenessMissing},
 		{"id", "retry_auth_unspecified", domain.OutcomeRetry, domain.ReasonIdentityMissing},
 		{"id", "retry_score_divergence", domain.OutcomeRetry, domain.ReasonRiskScoreDivergence},
+		{"id", "review_inconclusive", domain.OutcomeReview, domain.ReasonIdentityInconclusive},
 		// Flow families that decide on other results.
 		{"idlive", "approved", domain.OutcomeApproved, domain.ReasonLivenessConfirmed},
 		{"idlive", "rejected_liveness", domain.OutcomeRejected, domain.ReasonLivenessFailed},
