@@ -21,7 +21,6 @@ func ReviewScenarios() []ReviewScenario {
 		{"approved", byUnico, "idagedocumentless", "age_result_needs_review", "the same, without a document"},
 		{"inconclusive", byClient, "identity", "identity_inconclusive", "unicoId inconclusive without a score (identity keys have no score engine)"},
 		{"fraudster", byClient, "oneToOne", "behavior_alert_fraudster", "1:1 matched, but a behaviour alert (identityFraudsters yes)"},
-		{"fraudster", byClient, "liveness", "behavior_alert_fraudster", "live, but a behaviour alert"},
 		{"divergence", byClient, "riskScore", "risk_score_divergence", "status 2: a risk-score divergence"},
 	}
 }
