@@ -47,6 +47,7 @@ type (
 	ReusableDocuments  = domain.ReusableDocuments
 	SetDocumentRequest = domain.SetDocumentRequest
 	ReplayResult       = domain.ReplayResult
+	ReviewRequest      = domain.ReviewRequest
 )
 
 // Integrations and outcomes.
@@ -143,6 +144,10 @@ type ListQuery struct {
 	CreatedTo       time.Time
 	Limit           int
 	Cursor          string
+	// Decision "review" lists the review queue (processes waiting for a person), oldest first.
+	Decision string
+	// Reviewed keeps only processes a person reviewed (true) or did not (false).
+	Reviewed *bool
 }
 
 // ListProcesses reads one page of the tenant's processes, newest first; pass NextCursor back
@@ -157,6 +162,10 @@ func (c *Client) ListProcesses(ctx context.Context, q ListQuery) (*ListResult, e
 	set("clientReference", q.ClientReference)
 	set("state", q.State)
 	set("cursor", q.Cursor)
+	set("decision", q.Decision)
+	if q.Reviewed != nil {
+		v.Set("reviewed", strconv.FormatBool(*q.Reviewed))
+	}
 	if !q.CreatedFrom.IsZero() {
 		v.Set("createdFrom", q.CreatedFrom.UTC().Format(time.RFC3339))
 	}
