@@ -146,10 +146,10 @@ func TestByUnicoCreateEveryFlow(t *testing.T) {
 				if err := s.Sim.Finish(context.Background(), id, ""); err != nil {
 					t.Fatal(err)
 				}
-				status, _, view := api.do("GET", "/v1/processes/"+id, demo, nil, nil)
+				view := api.readFinal(id, demo)
 				ids, _ := get(view, "signature", "documentIds").([]any)
-				if status != 200 || get(view, "signature", "envelopeId") == nil || len(ids) != 2 {
-					t.Errorf("signature after finish: %d %v", status, view["signature"])
+				if get(view, "signature", "envelopeId") == nil || len(ids) != 2 {
+					t.Errorf("signature after finish: %v", view["signature"])
 				}
 			}
 		})
@@ -608,9 +608,9 @@ func TestByUnicoScenarioDecisions(t *testing.T) {
 			if err := s.Sim.Finish(context.Background(), id, ""); err != nil {
 				t.Fatal(err)
 			}
-			status, _, v := api.do("GET", "/v1/processes/"+id, demo, nil, nil)
-			if status != 200 || get(v, "decision", "outcome") != string(r.outcome) || firstReason(v) != r.reason {
-				t.Fatalf("read: %d decision %v, want %s %s", status, v["decision"], r.outcome, r.reason)
+			v := api.readFinal(id, demo)
+			if get(v, "decision", "outcome") != string(r.outcome) || firstReason(v) != r.reason {
+				t.Fatalf("read: decision %v, want %s %s", v["decision"], r.outcome, r.reason)
 			}
 			want := domain.StateFinished
 			if r.scenario == "failed" {
@@ -639,7 +639,7 @@ func TestByUnicoRiskScoreThresholdIsConfiguration(t *testing.T) {
 	if err := s.Sim.Finish(context.Background(), id, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, v := api.do("GET", "/v1/processes/"+id, demo, nil, nil); get(v, "decision", "outcome") != "review" || firstReason(v) != domain.ReasonScoreBelowThreshold {
+	if v := api.readFinal(id, demo); get(v, "decision", "outcome") != "review" || firstReason(v) != domain.ReasonScoreBelowThreshold {
 		t.Fatalf("score 50 with threshold 60: %v", v["decision"])
 	}
 }
@@ -948,7 +948,7 @@ func TestByUnicoSetDocument(t *testing.T) {
 	if err := s.Sim.Finish(context.Background(), id, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, v := api.do("GET", "/v1/processes/"+id, demo, nil, nil); v["state"] != "finished" || get(v, "decision", "outcome") != "approved" {
+	if v := api.readFinal(id, demo); v["state"] != "finished" || get(v, "decision", "outcome") != "approved" {
 		t.Fatalf("after finish: %v", v)
 	}
 

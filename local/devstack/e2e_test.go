@@ -79,6 +79,27 @@ func (c client) do(method, path, apiKey string, headers map[string]string, body 
 	return res.StatusCode, res.Header, out
 }
 
+// readFinal reads a process until it is final and returns that answer. After the person
+// finishes, the final state reaches the store through the webhook and the worker (or a read's
+// refresh): the read right after Finish may still answer the stored open state, so a test waits
+// for the condition, with a bound, instead of assuming one read sees it.
+func (c client) readFinal(id, apiKey string) map[string]any {
+	c.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		status, _, v := c.do("GET", "/v1/processes/"+id, apiKey, nil, nil)
+		if status == http.StatusOK {
+			if st, _ := v["state"].(string); domain.State(st).Final() {
+				return v
+			}
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("process %s not final after 30 s: %d %v", id, status, v)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func get(m map[string]any, path ...string) any {
 	var v any = m
 	for _, p := range path {
