@@ -174,6 +174,9 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 	if err := stack.Sim.Finish(ctx, id, ""); err != nil {
 		t.Fatal(err)
 	}
+	if err := stack.Async.Drain(ctx); err != nil { // the worker records the final state; reads answer it
+		t.Fatal(err)
+	}
 	if got := a.want(a.call("GET", process, "/v1/processes/"+id, demo, nil, nil), 200, ""); field(got.body, "decision", "outcome") != "approved" {
 		t.Fatalf("finished: %v", got.body)
 	}
@@ -196,6 +199,9 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 		"name": "Maria Silva", "email": "maria@example.com"}, "signatureDocuments": []map[string]any{{"name": "contract.pdf", "contentBase64": samplePDF}}}
 	signID, _ := field(a.want(a.call("POST", processes, processes, demo, key("doc-sign"), sign), 201, "").body, "process", "id").(string)
 	if err := stack.Sim.Finish(ctx, signID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := stack.Async.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
 	docs, _ := field(a.want(a.call("GET", process, "/v1/processes/"+signID, demo, nil, nil), 200, "").body, "signature", "documentIds").([]any)
@@ -244,7 +250,7 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 		"document": map[string]any{"purpose": "onboarding", "authProcessId": bcID, "documentId": field(reusable[0].(map[string]any), "documentId")}}
 	docProc := a.want(a.call("POST", processes, processes, demo, key("doc-bc-3"), docBody), 201, "")
 	docID, _ := field(docProc.body, "process", "id").(string)
-	if got := a.want(a.call("GET", process, "/v1/processes/"+docID, demo, nil, nil), 200, ""); field(got.body, "clientResults", "document", "type") != "RG" {
+	if got := a.want(a.call("GET", process, "/v1/processes/"+docID+"?include=documents", demo, nil, nil), 200, ""); field(got.body, "clientResults", "document", "type") != "RG" {
 		t.Fatalf("document process: %v", got.body)
 	}
 	docBody["document"].(map[string]any)["authProcessId"] = docID

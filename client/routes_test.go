@@ -38,9 +38,15 @@ func TestTheRestOfTheAPI(t *testing.T) {
 	if err := s.Sim.Finish(ctx, id, ""); err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.GetProcess(ctx, id)
-	if err != nil || p.Signature == nil || len(p.Signature.DocumentIDs) != 1 {
+	// With the documents, Unico is read (and the final state recorded, whether or not the worker
+	// got there first); the plain read then answers the same from the store.
+	p, err := c.GetProcessWithDocuments(ctx, id)
+	if err != nil || p.Signature == nil || len(p.Signature.DocumentIDs) != 1 || p.Source != "unico" || p.State != "finished" {
 		t.Fatalf("signed process: %+v %v", p, err)
+	}
+	if stored, err := c.GetProcess(ctx, id); err != nil || stored.Source != "store" || stored.CheckedAt == nil ||
+		stored.Signature == nil || stored.Signature.DocumentIDs[0] != p.Signature.DocumentIDs[0] {
+		t.Fatalf("stored read: %+v %v", stored, err)
 	}
 	doc := p.Signature.DocumentIDs[0]
 	for name, get := range map[string]func() (*client.Artefact, error){

@@ -116,6 +116,7 @@ func newFunctions(stack awscdk.Stack, p GatewayStackProps, table awsdynamodb.Tab
 	if p.UnicoSignEvidencePath != "" {
 		env["UNICO_SIGN_EVIDENCE_PATH"] = jsii.String(p.UnicoSignEvidencePath)
 	}
+	env["READ_REFRESH_SECONDS"] = jsii.String(strconv.Itoa(p.ReadRefreshSeconds))
 	if p.MinRiskScore != nil {
 		env["MIN_RISK_SCORE"] = jsii.String(strconv.FormatFloat(*p.MinRiskScore, 'f', -1, 64))
 	}

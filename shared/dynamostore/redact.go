@@ -26,12 +26,12 @@ func (s *Store) RedactProcess(ctx context.Context, r domain.RedactRequest) (doma
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: tableName(s),
 		Key:       processKey(r.ID),
-		UpdateExpression: aws.String("REMOVE #cpfHash, #cpfMasked, #clientReference, #gsi2pk, #gsi2sk, #reviewReason, #gsi3pk, #gsi3sk " +
+		UpdateExpression: aws.String("REMOVE #cpfHash, #cpfMasked, #clientReference, #results, #gsi2pk, #gsi2sk, #reviewReason, #gsi3pk, #gsi3sk " +
 			"SET #redacted = :true, #redactedAt = :now, #version = #version + :one"),
 		ConditionExpression: aws.String("attribute_exists(pk) AND #tenant = :tenant AND attribute_not_exists(#redacted) " +
 			"AND (attribute_not_exists(#ttl) OR #ttl > :epoch)"),
 		ExpressionAttributeNames: map[string]string{
-			"#cpfHash": "cpfHash", "#cpfMasked": "cpfMasked", "#clientReference": "clientReference", "#gsi2pk": "gsi2pk", "#gsi2sk": "gsi2sk",
+			"#cpfHash": "cpfHash", "#cpfMasked": "cpfMasked", "#clientReference": "clientReference", "#results": "results", "#gsi2pk": "gsi2pk", "#gsi2sk": "gsi2sk",
 			"#reviewReason": "reviewReason", "#gsi3pk": "gsi3pk", "#gsi3sk": "gsi3sk",
 			"#redacted": "redacted", "#redactedAt": "redactedAt", "#version": "version", "#tenant": "tenant", "#ttl": "ttl",
 		},
