@@ -23,7 +23,7 @@ import (
 func TestOneTokenMintForTheWholeLocalFleet(t *testing.T) {
 	rc := newReceiver(t)
 	a := startAsyncStack(t, rc, devstack.AsyncOptions{TokenRefreshEvery: -1},
-		func(c *gateway.Config) { c.Async.SweepAfter = time.Millisecond })
+		func(c *gateway.Config) { c.Async.SweepAfter = time.Millisecond; refreshEveryRead(c) })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if a.TokenRefresher == nil || a.Config.TokenSecretID != devstack.TokenSecretID {
@@ -40,7 +40,9 @@ func TestOneTokenMintForTheWholeLocalFleet(t *testing.T) {
 
 	// Creates and reads, both integrations.
 	hosted := a.create("tokens-1", "approved")
-	if status, _, res := a.api.do("GET", "/v1/processes/"+hosted, a.Tenants[0].APIKey, nil, nil); status != http.StatusOK {
+	// The read of an open process asks Unico (GetProcess, with the token: every read refreshes
+	// here), so the get function needs one.
+	if status, _, res := a.api.do("GET", "/v1/processes/"+hosted, a.Tenants[0].APIKey, nil, nil); status != http.StatusOK || get(res, "source") != "unico" {
 		t.Fatalf("read: %d %v", status, res)
 	}
 	status, _, res := a.api.do("POST", "/v1/processes", a.Tenants[0].APIKey, map[string]string{"Idempotency-Key": "tokens-bc"},
