@@ -68,6 +68,10 @@ type Options struct {
 	// stack's unicoRateLimit; default 10, as deployed). Tests that send bursts without
 	// testing the budget raise it; the budget still runs on the real path.
 	UnicoRateLimit float64
+	// SimRateLimit gives the simulator Unico's rate limit (calls per sliding second, 429
+	// beyond; unicosim.Config.RateLimit): the local command uses 10, tests that do not need
+	// it leave it off (0).
+	SimRateLimit int
 }
 
 // External is a real Unico (or anything speaking its API) with its credentials.
@@ -215,7 +219,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 			PublicKey: &key.PublicKey, ServiceAccount: creds.ServiceAccount, TenantID: creds.TenantID, Audience: s.SimURL,
 			APIKeys: apiKeys, WebhookURL: s.APIURL + "/webhooks/unico",
 			WebhookAuth:    unicosim.WebhookAuth{Username: s.WebhookUser, Password: s.WebhookPass},
-			JourneyBaseURL: s.SimURL + "/journey",
+			JourneyBaseURL: s.SimURL + "/journey", RateLimit: o.SimRateLimit,
 		})
 		s.closers = append(s.closers, serve(simLn, s.Sim.Handler()))
 		cfg.UnicoAuthURL, cfg.UnicoAudience, cfg.UnicoByUnicoURL, cfg.UnicoByClientURL, cfg.UnicoSignURL = s.SimURL, s.SimURL, s.SimURL, s.SimURL, s.SimURL

@@ -63,6 +63,15 @@ type Config struct {
 	// DocumentProcessingDelay is how long a by-Client document process stays in status 1 before
 	// GET /processes/v1/{id} reports it complete. Default 0: the first GET already sees status 3.
 	DocumentProcessingDelay time.Duration
+
+	// RateLimit is Unico's request budget: at most this many API calls (every route but the
+	// /__sim/ control API, token mints included) in any sliding second; the calls beyond it
+	// answer 429 with Retry-After: 1 and are counted (Stats.RateLimited). 0: no limit.
+	// Reference §6.1: "10 RPS per tenant" by default, 429 beyond it. GUESS: the window (Unico
+	// does not say whether it is a sliding second, a token bucket or a fixed second), the
+	// Retry-After (not in the primary excerpt), the body (the grpc-gateway envelope, code 8
+	// RESOURCE_EXHAUSTED) and whether the token host shares the budget.
+	RateLimit int
 }
 
 // Fault makes matching requests misbehave. Faults are checked in the order they were injected; the
@@ -84,6 +93,8 @@ type Stats struct {
 	Calls             map[string]int // "METHOD /path-template" -> count, Unico API paths only (faulted calls included)
 	WebhooksDelivered int            // deliveries that got a 2xx (after retries)
 	WebhooksFailed    int            // deliveries that gave up
+	RateLimited       int            // calls answered 429 by the rate limit (Config.RateLimit)
+	MaxCallsPerSecond int            // the most API calls seen in any sliding second (accepted or not)
 }
 
 // Errors returned by Finish, Expire and DeliverWebhook.
@@ -105,6 +116,8 @@ type Simulator struct {
 	caps       map[string]capSet
 
 	mu          sync.Mutex
+	recent      []time.Time          // API calls of the last second (RateLimit)
+	recentOK    []bool               // whether each was accepted
 	tokens      map[string]time.Time // access token -> expiry
 	used        map[string]time.Time // sha256(assertion) -> its exp
 	failStreak  int
@@ -223,7 +236,13 @@ func (s *Simulator) apiWrap(key string, kind authKind, h http.HandlerFunc) http.
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.stats.Calls[key]++
+		limited := s.overRateLimit()
 		s.mu.Unlock()
+		if limited {
+			w.Header().Set("Retry-After", "1")
+			writeJSONStatus(w, http.StatusTooManyRequests, `{"code":8,"message":"rate limit exceeded","details":[]}`)
+			return
+		}
 		if s.applyFault(w, r) {
 			return
 		}
@@ -438,4 +457,37 @@ func contextOrBackground(ctx context.Context) context.Context {
 		return context.Background()
 	}
 	return ctx
+}
+
+// overRateLimit records one API call in the sliding second and reports whether it is beyond
+// Config.RateLimit (callers hold s.mu): the limit counts the calls it accepted (GUESS: whether
+// Unico counts its own 429s too is not documented).
+func (s *Simulator) overRateLimit() bool {
+	now := s.now()
+	cut := 0
+	for cut < len(s.recent) && !s.recent[cut].After(now.Add(-time.Second)) {
+		cut++
+	}
+	s.recent = append(s.recent[cut:], now)
+	if n := len(s.recent); n > s.stats.MaxCallsPerSecond {
+		s.stats.MaxCallsPerSecond = n
+	}
+	accepted := 0
+	for _, ok := range s.recentOK[cut:] {
+		if ok {
+			accepted++
+		}
+	}
+	limited := s.cfg.RateLimit > 0 && accepted >= s.cfg.RateLimit
+	s.recentOK = append(s.recentOK[cut:], !limited)
+	if limited {
+		s.stats.RateLimited++
+	}
+	return limited
+}
+
+func writeJSONStatus(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
 }

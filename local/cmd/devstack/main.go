@@ -49,6 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	dynamoPort := fs.Int("dynamo-port", 0, "DynamoDB Local's port (0: a free one); it listens on every interface")
 	samEnv := fs.String("sam-env", "", "write an env-vars `file` for sam local (--env-vars) pointing the functions at this stack")
 	containerHost := fs.String("container-host", "host.docker.internal", "how containers reach this machine (for -sam-env)")
+	unicoRate := fs.Int("unico-rate-limit", 10, "Unico's rate limit, calls per second: the simulator answers 429 beyond it and the functions' fleet budget spends at most this (0: neither)")
 	sweepAfter := fs.Duration("sweep-after", 0, "first sweeper check of an open verification after its creation (default 15m; try 1m to watch the sweeper close a verification whose webhook is lost)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -72,7 +73,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logs = &terminal{file: f, out: stdout}
 	}
 	opts := devstack.Options{APIAddr: *addr, SimAddr: *simAddr, LogOutput: logs, SecretsAddr: *secretsAddr, DynamoPort: *dynamoPort,
-		DemoAPIKey: "local-demo-key", OtherAPIKey: "local-other-key", WebhookPassword: "local-webhook-secret"}
+		DemoAPIKey: "local-demo-key", OtherAPIKey: "local-other-key", WebhookPassword: "local-webhook-secret",
+		// As deployed: Unico's 10 calls per second (simulated), the fleet's budget the same.
+		SimRateLimit: *unicoRate, UnicoRateLimit: float64(*unicoRate)}
+	if *unicoRate <= 0 {
+		opts.UnicoRateLimit = 1e6 // no simulated limit: the budget runs but never refuses
+	}
 	if *sweepAfter > 0 {
 		opts.Customize = func(c *gateway.Config) { c.Async.SweepAfter = *sweepAfter }
 		opts.Async.SweepEvery = min(*sweepAfter/2, 30*time.Second)

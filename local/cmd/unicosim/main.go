@@ -60,6 +60,7 @@ func main() {
 	journey := flag.String("journey-base", env("UNICOSIM_JOURNEY_BASE", ""), "userRedirectUrl prefix (default http://<listen>/journey)")
 	signedB64 := flag.Bool("signed-base64", env("UNICOSIM_SIGNED_BASE64", "") == "true", "GetDocumentSigned answers base64 text instead of a binary PDF")
 	var apiKeys listFlag
+	rateLimit := flag.Int("rate-limit", 10, "Unico's rate limit: API calls per sliding second beyond which it answers 429 with Retry-After (0: none)")
 	flag.Var(&apiKeys, "api-key", "by-Client APIKEY as key=cap1,cap2 (repeatable; caps: liveness, identity, riskScore, oneToOne, documents, serpro); UNICOSIM_API_KEYS takes a ;-separated list")
 	flag.Parse()
 
@@ -84,7 +85,7 @@ func main() {
 	}
 	sim := unicosim.New(unicosim.Config{
 		PublicKey: pub, ServiceAccount: *account, TenantID: *tenant, Audience: *audience, TokenLifetime: *lifetime,
-		APIKeys: keys, WebhookURL: *webhookURL, JourneyBaseURL: *journey, SignedDocumentBase64: *signedB64,
+		APIKeys: keys, WebhookURL: *webhookURL, JourneyBaseURL: *journey, SignedDocumentBase64: *signedB64, RateLimit: *rateLimit,
 		WebhookAuth: unicosim.WebhookAuth{Username: *webhookUser, Password: *webhookPass, Header: *webhookHeader, Value: *webhookValue},
 	})
 
