@@ -70,13 +70,16 @@ var routeCosts = map[string]Cost{
 func RouteCost(method, path string) Cost { return routeCosts[strings.ToUpper(method)+" "+path] }
 
 // CreateShare is the fraction of Unico's budget (unicoRateLimit) the routes that spend it may
-// take at the front, all tenants together, on each such route. Half, because every verification
-// created is followed by at least one more Unico call off the request path (the worker's read
-// after its webhook, or the sweeper's): the other half is theirs and the read refreshes'.
-const CreateShare = 0.5
+// take at the front, all tenants together, on each such route. It MUST equal the create share of
+// the fleet-wide Unico call budget inside the functions (shared/unicobudget: creates 0.4, webhook
+// follow-ups 0.3, reads 0.2, sweeper 0.1): the front then lets through no more creates than the
+// budget will grant permits for, and the rest of the budget stays with the worker, the read
+// refreshes and the sweeper. A test ties the two constants together.
+const CreateShare = 0.4
 
 // Defaults of the context keys (infra/props.go).
 const (
+	DefaultUnicoRateLimit   = 10  // requests/s Unico accepts from the account
 	DefaultReadRateLimit    = 200 // requests/s per tenant on the routes that spend no Unico budget
 	DefaultWebhookRateLimit = 50  // requests/s on Unico's webhook target (recorded, read from Unico later)
 )

@@ -19,11 +19,11 @@ var routes = []Route{
 
 func TestComputeFollowsWhatEachRouteCosts(t *testing.T) {
 	p := Compute(Config{UnicoRateLimit: 10, ReadRateLimit: 200, WebhookRateLimit: 50, Routes: routes,
-		Tenants: []Tenant{{"a", 3, 6}, {"b", 2, 4}}})
+		Tenants: []Tenant{{"a", 2.5, 5}, {"b", 1.5, 3}}})
 	if want := (Limit{400, 800}); p.Stage != want {
 		t.Errorf("stage default = %+v, want %+v (every tenant's read rate)", p.Stage, want)
 	}
-	share := Limit{5, 10}
+	share := Limit{4, 8} // 0.4 × 10
 	want := map[string]Limit{
 		"/v1/processes/POST": share, "/v1/processes/{id}/selfie/GET": share, "/v1/processes/{id}/document/PUT": share,
 		"/v1/documents/GET": share, "/webhooks/unico/POST": {50, 100},
@@ -38,8 +38,8 @@ func TestComputeFollowsWhatEachRouteCosts(t *testing.T) {
 	if a.Overall != (Limit{200, 400}) {
 		t.Errorf("a's usage plan throttle = %+v, want the read rate", a.Overall)
 	}
-	wantA := map[string]Limit{"/v1/processes/POST": {3, 6}, "/v1/processes/{id}/selfie/GET": {3, 6},
-		"/v1/processes/{id}/document/PUT": {3, 6}, "/v1/documents/GET": {3, 6}}
+	wantA := map[string]Limit{"/v1/processes/POST": {2.5, 5}, "/v1/processes/{id}/selfie/GET": {2.5, 5},
+		"/v1/processes/{id}/document/PUT": {2.5, 5}, "/v1/documents/GET": {2.5, 5}}
 	if !reflect.DeepEqual(a.Methods, wantA) {
 		t.Errorf("a's per-method throttles = %v, want %v (no read route, never the webhook)", a.Methods, wantA)
 	}
@@ -66,19 +66,19 @@ func TestRouteCosts(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	ok := Config{UnicoRateLimit: 10, ReadRateLimit: 200, WebhookRateLimit: 50, Tenants: []Tenant{{"a", 2.5, 5}, {"b", 2.5, 5}}}
+	ok := Config{UnicoRateLimit: 10, ReadRateLimit: 200, WebhookRateLimit: 50, Tenants: []Tenant{{"a", 2, 4}, {"b", 2, 4}}}
 	if err := ok.Validate(); err != nil {
-		t.Errorf("5 of a 5 requests/s share: %v", err)
+		t.Errorf("4 of a 4 requests/s share: %v", err)
 	}
 	for name, tc := range map[string]struct {
 		mutate func(*Config)
 		want   []string
 	}{
-		"over the share":    {func(c *Config) { c.Tenants[1].RateLimit = 2.6 }, []string{"add up to 5.1 requests/s", "create share", "5 requests/s", "unicoRateLimit 10"}},
-		"smaller budget":    {func(c *Config) { c.UnicoRateLimit = 8 }, []string{"add up to 5 requests/s", "4 requests/s"}},
+		"over the share":    {func(c *Config) { c.Tenants[1].RateLimit = 2.1 }, []string{"add up to 4.1 requests/s", "create share", "4 requests/s", "0.4 × unicoRateLimit 10"}},
+		"smaller budget":    {func(c *Config) { c.UnicoRateLimit = 8 }, []string{"add up to 4 requests/s", "3.2 requests/s"}},
 		"no read rate":      {func(c *Config) { c.ReadRateLimit = 0 }, []string{"readRateLimit 0"}},
 		"no webhook rate":   {func(c *Config) { c.WebhookRateLimit = -1 }, []string{"webhookRateLimit -1"}},
-		"share over reads":  {func(c *Config) { c.ReadRateLimit = 2 }, []string{`tenant "a": rateLimit 2.5 is over readRateLimit 2`}},
+		"share over reads":  {func(c *Config) { c.ReadRateLimit = 1.5 }, []string{`tenant "a": rateLimit 2 is over readRateLimit 1.5`}},
 		"every one at once": {func(c *Config) { c.WebhookRateLimit = 0; c.UnicoRateLimit = 1 }, []string{"webhookRateLimit", "create share"}},
 	} {
 		t.Run(name, func(t *testing.T) {
