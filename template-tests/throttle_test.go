@@ -242,4 +242,3 @@ func TestThrottleBudgetsThatDoNotAddUp(t *testing.T) {
 		t.Errorf("2.5 + 1.5 of a 4 requests/s share: %v", err)
 	}
 }
-
