@@ -2,7 +2,7 @@ package infra
 
 import (
 	"fmt"
-	"math"
+	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/unicogw/gateway/infra/throttle"
 )
 
 // StageName is the API's only stage. The routes carry their own version (/v1/...), so the stage
@@ -55,30 +57,48 @@ type tenantResources struct {
 
 type gatewayAPI struct {
 	p          GatewayStackProps
+	plan       throttle.Plan
 	api        awsapigateway.RestApi
-	accessLogs awslogs.ILogGroup // the metric filter of API Gateway's 429s reads it (observability.go)
+	methods    map[string]awsapigateway.Method // by throttle.MethodKey, filled by addRoutes
+	accessLogs awslogs.ILogGroup               // the metric filter of API Gateway's 429s reads it (observability.go)
 	tenants    []tenantResources
 	tenantKeys *string // TENANT_KEYS, a JSON list resolved at deploy time
 }
 
-// apiThrottle sizes the stage-wide throttle. Each API request makes at most about one call to
-// Unico (the access token is cached, never minted per request), and each webhook leads to one
-// GetProcess, so requests/s through the stage ≈ calls/s to Unico. Hence:
-//   - the stage throttles everything (tenants and webhooks together) at unicoRateLimit, with a
-//     burst of two seconds' worth;
-//   - each tenant's usage plan gets a share: Validate requires the tenants' rateLimits to add up
-//     to at most unicoRateLimit, so that no tenant's traffic can starve another's. Whatever the
-//     tenants leave unassigned (by default 10 − 5 = 5 requests/s) is the headroom for webhooks
-//     and their follow-up reads.
-func apiThrottle(p GatewayStackProps) (rate, burst float64) {
-	return p.UnicoRateLimit, math.Max(1, math.Ceil(2*p.UnicoRateLimit))
+// The front throttles follow what each route costs (infra/throttle, computed from the props by
+// GatewayStackProps.ThrottlePlan; local/apigw enforces the very same plan):
+//   - the stage's default (/*/*), which API Gateway applies to each method separately, lets every
+//     tenant's read rate through (readRateLimit × tenants);
+//   - each route that spends Unico's budget (creates, the by-Client document submission,
+//     artefacts, the document list) has a stage method setting at the create share of it
+//     (throttle.CreateShare × unicoRateLimit, every tenant together), and each tenant's usage
+//     plan a per-method throttle there at the tenant's rateLimit; the tenants' rateLimits add up
+//     to at most the share (Validate);
+//   - GET /v1/processes/{id}?include=documents spends Unico's budget too, but API Gateway cannot
+//     tell it from a plain read of the same method: it takes the read rate at the front, and only
+//     the functions' fleet-wide budget (shared/unicobudget) holds it;
+//   - each tenant's usage plan throttles the tenant as a whole at readRateLimit;
+//   - Unico's webhook target has a stage method setting of its own (webhookRateLimit) and is in
+//     no usage plan: tenants' traffic never takes its share.
+func stageMethodOptions(plan throttle.Plan) *map[string]*awsapigateway.MethodDeploymentOptions {
+	out := map[string]*awsapigateway.MethodDeploymentOptions{}
+	for key, l := range plan.Methods {
+		out[key] = &awsapigateway.MethodDeploymentOptions{
+			ThrottlingRateLimit:  jsii.Number(l.Rate),
+			ThrottlingBurstLimit: jsii.Number(float64(l.Burst)),
+			// As the stage default: no execution logs, no data trace (personal data).
+			LoggingLevel:     awsapigateway.MethodLoggingLevel_OFF,
+			DataTraceEnabled: jsii.Bool(false),
+		}
+	}
+	return &out
 }
 
 func newAPI(stack awscdk.Stack, p GatewayStackProps) *gatewayAPI {
 	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
 		Retention: logRetention[p.LogRetentionDays],
 	})
-	rate, burst := apiThrottle(p)
+	plan := p.ThrottlePlan()
 	api := awsapigateway.NewRestApi(stack, jsii.String("Api"), &awsapigateway.RestApiProps{
 		RestApiName: stack.StackName(),
 		Description: jsii.String("Unico IDCloud gateway: public API for app backends and Unico's webhook target"),
@@ -101,8 +121,9 @@ func newAPI(stack awscdk.Stack, p GatewayStackProps) *gatewayAPI {
 		DeployOptions: &awsapigateway.StageOptions{
 			StageName:            jsii.String(StageName),
 			TracingEnabled:       jsii.Bool(true),
-			ThrottlingRateLimit:  jsii.Number(rate),
-			ThrottlingBurstLimit: jsii.Number(burst),
+			ThrottlingRateLimit:  jsii.Number(plan.Stage.Rate),
+			ThrottlingBurstLimit: jsii.Number(float64(plan.Stage.Burst)),
+			MethodOptions:        stageMethodOptions(plan),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
 			AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(withStackField(accessLogFormat, *stack.StackName()))),
 			// Execution logs would go to a log group API Gateway creates without retention,
@@ -111,7 +132,7 @@ func newAPI(stack awscdk.Stack, p GatewayStackProps) *gatewayAPI {
 			DataTraceEnabled: jsii.Bool(false),
 		},
 	})
-	g := &gatewayAPI{p: p, api: api, accessLogs: accessLogs}
+	g := &gatewayAPI{p: p, plan: plan, api: api, accessLogs: accessLogs, methods: map[string]awsapigateway.Method{}}
 	g.addGatewayResponses()
 	g.addTenants(stack)
 	if p.WafWebAclArn != "" {
@@ -198,9 +219,10 @@ func (g *gatewayAPI) addGatewayResponses() {
 	}
 }
 
-// addTenants gives every tenant an API key and a usage plan bound to the stage. The key has no
-// stage of its own (the plan binds it): a key bound to the stage would depend on the deployment,
-// and the functions, which depend on the key ids through TENANT_KEYS, would close a cycle.
+// addTenants gives every tenant an API key and a usage plan (bound to the stage by
+// bindUsagePlans, once the methods exist). The key has no stage of its own (the plan binds it): a
+// key bound to the stage would depend on the deployment, and the functions, which depend on the
+// key ids through TENANT_KEYS, would close a cycle.
 func (g *gatewayAPI) addTenants(stack awscdk.Stack) {
 	var entries []map[string]any
 	for _, t := range g.p.Tenants {
@@ -215,18 +237,53 @@ func (g *gatewayAPI) addTenants(stack awscdk.Stack) {
 		if t.QuotaLimit > 0 {
 			quota = &awsapigateway.QuotaSettings{Limit: jsii.Number(float64(t.QuotaLimit)), Period: awsapigateway.Period(t.QuotaPeriod)}
 		}
+		tp, _ := g.plan.Tenant(t.Name)
 		plan := awsapigateway.NewUsagePlan(scope, jsii.String("UsagePlan"), &awsapigateway.UsagePlanProps{
 			Name:        jsii.String(name),
 			Description: jsii.String("Throttle and quota of tenant " + t.Name),
-			Throttle:    &awsapigateway.ThrottleSettings{RateLimit: jsii.Number(t.RateLimit), BurstLimit: jsii.Number(float64(t.BurstLimit))},
+			Throttle:    throttleSettings(tp.Overall),
 			Quota:       quota,
-			ApiStages:   &[]*awsapigateway.UsagePlanPerApiStage{{Api: g.api, Stage: g.api.DeploymentStage()}},
 		})
 		plan.AddApiKey(key, nil)
 		g.tenants = append(g.tenants, tenantResources{tenant: t, key: key, plan: plan})
 		entries = append(entries, map[string]any{"keyId": key.KeyId(), "tenant": t.Name})
 	}
 	g.tenantKeys = stack.ToJsonString(entries, nil)
+}
+
+func throttleSettings(l throttle.Limit) *awsapigateway.ThrottleSettings {
+	return &awsapigateway.ThrottleSettings{RateLimit: jsii.Number(l.Rate), BurstLimit: jsii.Number(float64(l.Burst))}
+}
+
+// bindUsagePlans binds every tenant's usage plan to the stage, with the plan's per-method
+// throttles (apiStages[].throttle, keyed /v1/processes/POST) on the routes that spend Unico's
+// budget. It needs the methods, so it runs after addRoutes.
+func (g *gatewayAPI) bindUsagePlans() {
+	for _, tr := range g.tenants {
+		tp, _ := g.plan.Tenant(tr.tenant.Name)
+		var perMethod []*awsapigateway.ThrottlingPerMethod
+		for _, key := range sortedKeys(tp.Methods) {
+			m, ok := g.methods[key]
+			if !ok {
+				panic("infra: the throttle plan names method " + key + ", which the API does not have")
+			}
+			perMethod = append(perMethod, &awsapigateway.ThrottlingPerMethod{Method: m, Throttle: throttleSettings(tp.Methods[key])})
+		}
+		stage := &awsapigateway.UsagePlanPerApiStage{Api: g.api, Stage: g.api.DeploymentStage()}
+		if len(perMethod) > 0 {
+			stage.Throttle = &perMethod
+		}
+		tr.plan.AddApiStage(stage)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // addRoutes creates every route's resource and method, with a Lambda-proxy integration to the
@@ -257,7 +314,7 @@ func (g *gatewayAPI) addRoutes(fns functions) {
 			panic("infra: route " + rt.Method + " " + rt.Path + " names unknown function " + rt.Function)
 		}
 		r := resource(rt.Path)
-		r.AddMethod(jsii.String(rt.Method), integration, &awsapigateway.MethodOptions{
+		g.methods[throttle.MethodKey(rt.Method, rt.Path)] = r.AddMethod(jsii.String(rt.Method), integration, &awsapigateway.MethodOptions{
 			ApiKeyRequired:    jsii.Bool(rt.APIKey),
 			AuthorizationType: awsapigateway.AuthorizationType_NONE,
 		})

@@ -23,8 +23,9 @@ import (
 //     least Api5xxMinRequests requests came (one failed request out of three at night is not an
 //     outage; a steady 5 % is);
 //   - throttling at the front: API Gateway answers 429 itself when a tenant's usage plan (rate or
-//     quota) or the stage throttle refuses a request, and publishes no metric for it, so a
-//     metric filter on the access log counts them (ApiThrottled);
+//     quota, per method on the routes that call Unico) or a stage method setting refuses a
+//     request (api.go, infra/throttle), and publishes no metric for it, so a metric filter on the
+//     access log counts them (ApiThrottled);
 //   - throttling at the back: Unico answering 429 (UnicoCalls with Status=429, the functions'
 //     own metric);
 //
@@ -124,10 +125,11 @@ func addObservability(stack awscdk.Stack, api *gatewayAPI, fns functions, refres
 		strconv.Itoa(Api5xxMinRequests)+" requests): function failures, Unico outages or timeouts. See the dashboard's 5xx by route.",
 		o.api5xxRate(), Api5xxRatePercent)
 	alarm("ApiThrottled", "API Gateway answered 429 "+strconv.Itoa(ApiThrottledThreshold)+" times or more in five minutes: a tenant exceeds its "+
-		"usage plan (rate or quota) or the stage throttle. See the access log's apiKeyId; raise the plan or talk to the tenant.",
+		"usage plan (its rateLimit on a route that calls Unico, readRateLimit, or its quota) or a stage method setting (the create share of "+
+		"unicoRateLimit, webhookRateLimit). See the access log's apiKeyId and resourcePath; raise the plan or talk to the tenant.",
 		o.gw(MetricApiThrottled, "Sum", ""), ApiThrottledThreshold)
-	alarm("UnicoThrottled", "Unico answered 429: the gateway calls it faster than the account allows. Check the stage throttle "+
-		"(unicoRateLimit) against the rate Unico granted.",
+	alarm("UnicoThrottled", "Unico answered 429: the gateway calls it faster than the account allows. Check unicoRateLimit (the "+
+		"fleet-wide budget of the functions' Unico calls, whose create share bounds the front throttles) against the rate Unico granted.",
 		o.gw(metrics.UnicoCalls, "Sum", "", metrics.DimensionStatus, metrics.Status429), UnicoThrottledThreshold)
 
 	awscloudwatch.NewDashboard(stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
@@ -188,7 +190,7 @@ func (o *observability) widgets() *[]*[]awscloudwatch.IWidget {
 		row(
 			graph("Requests, 4xx, 5xx", 8, o.api.MetricCount(sum("requests")), o.api.MetricClientError(sum("4xx")), o.api.MetricServerError(sum("5xx"))),
 			graph("5xx rate (%), alarmed", 8, o.api5xxRate()),
-			graph("429 from API Gateway (usage plans, stage throttle)", 8, o.gw(MetricApiThrottled, "Sum", "429")),
+			graph("429 from API Gateway (usage plans, stage method settings)", 8, o.gw(MetricApiThrottled, "Sum", "429")),
 		),
 		row(graph("Latency (ms)", 12, o.api.MetricLatency(stat("p50", "latency p50")), o.api.MetricLatency(stat("p99", "latency p99")),
 			o.api.MetricIntegrationLatency(stat("p99", "integration p99")))),

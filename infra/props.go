@@ -26,19 +26,38 @@
 //	                    approved (default 50; Unico's scores run from -100 to +100).
 //	tenants             JSON list, one entry per app backend (at least one); each gets an API key
 //	                    and a usage plan:
-//	                    [{"name":"default","rateLimit":5,"burstLimit":10,"quotaLimit":100000,"quotaPeriod":"MONTH"}]
+//	                    [{"name":"default","rateLimit":4,"burstLimit":8,"quotaLimit":100000,"quotaPeriod":"MONTH"}]
 //	                    name: 1-40 of a-z, 0-9 and '-', starting with a letter or digit; it is the
-//	                    tenant id the functions see. rateLimit: requests/s (steady state), burstLimit:
-//	                    requests (bucket size), quotaLimit: requests per quotaPeriod (DAY, WEEK or
-//	                    MONTH; 0 = no quota). The rateLimits of all tenants must add up to at most
-//	                    unicoRateLimit. callbackUrl (optional, https): where the tenant's backend
+//	                    tenant id the functions see. rateLimit: requests/s (steady state) and
+//	                    burstLimit: requests (bucket size) the tenant may send to EACH route that
+//	                    spends Unico's budget (POST /v1/processes, PUT .../document, the artefacts,
+//	                    GET /v1/documents: the usage plan's per-method throttles, infra/throttle).
+//	                    The rateLimits of all tenants must add up to at most the create share of
+//	                    Unico's budget, throttle.CreateShare (0.4) × unicoRateLimit, 4 requests/s
+//	                    by default; each must be at most readRateLimit. The tenant's other routes
+//	                    take readRateLimit. quotaLimit: requests per quotaPeriod (DAY, WEEK or
+//	                    MONTH; 0 = no quota), every route counted.
+//	                    callbackUrl (optional, https): where the tenant's backend
 //	                    receives a signed event when one of its verifications is final; the stack
 //	                    then creates the tenant's signing secret (output OutboundSecretArn<Tenant>).
 //	readRefreshSeconds  a read of an open verification asks Unico again after this many seconds, once
 //	                    for all readers (default 5, 1-3600; 0 takes the default); a final one is never read again.
 //	retentionDays       days a finished process is kept before DynamoDB's TTL removes it (default 180).
-//	unicoRateLimit      requests/s Unico accepts from this gateway (default 10). It is the stage-wide
-//	                    throttle and the budget the tenants' usage plans share (see apiThrottle).
+//	unicoRateLimit      requests/s Unico accepts from this gateway (default 10), for the whole
+//	                    account: the fleet-wide budget of the functions' Unico calls. Each route
+//	                    that spends it has a stage method setting at its create share (0.4 × this,
+//	                    for all tenants together), which the tenants' rateLimits divide among them.
+//	readRateLimit       requests/s per tenant (burst twice that) on the routes that spend no Unico
+//	                    budget: reads, lists, redactions, reviews, replays (default 200). It is the
+//	                    tenant's usage plan throttle (the tenant as a whole); the stage's default
+//	                    lets every tenant's read rate through. A read with ?include=documents calls
+//	                    Unico but is the same API Gateway method as a plain read (GET
+//	                    /v1/processes/{id}), so it takes this rate at the front and only the
+//	                    functions' budget holds it.
+//	webhookRateLimit    requests/s (burst twice that) on Unico's webhook target POST /webhooks/unico
+//	                    (default 50): a stage method setting of its own, in no usage plan, so tenants
+//	                    never take its share (a webhook is recorded; Unico is read later, off the
+//	                    request path).
 //	alarmEmail          optional e-mail address subscribed to the alarm topic (confirm the e-mail
 //	                    AWS sends after the deploy).
 //	corsOrigins         optional JSON list of browser origins allowed by CORS on /v1 (default none:
@@ -63,8 +82,8 @@
 //	                    after its creation (default 15), then less and less often, and just after
 //	                    its expiry at Unico: a lost webhook never leaves a verification open.
 //	sweepRatePerSecond  Unico reads per second the sweeper may make (default 1); it shares the
-//	                    headroom unicoRateLimit leaves above the tenants' rateLimits with the
-//	                    webhooks' reads. At most unicoRateLimit.
+//	                    part of unicoRateLimit outside the create share with the webhooks' reads
+//	                    and the read refreshes. At most unicoRateLimit.
 //	samLocal            true only for `sam local` (make sam-api / sam-invoke): every function also
 //	                    declares, empty, the variables the sam local env file sets (SAMLocalVariables:
 //	                    the DynamoDB and Secrets Manager endpoints, the audience, the tenant of
@@ -85,6 +104,8 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/unicogw/gateway/infra/throttle"
 )
 
 // Unico environments.
@@ -140,6 +161,8 @@ type GatewayStackProps struct {
 	Tenants          []Tenant
 	RetentionDays    int
 	UnicoRateLimit   float64
+	ReadRateLimit    float64 // per tenant; default throttle.DefaultReadRateLimit
+	WebhookRateLimit float64 // default throttle.DefaultWebhookRateLimit
 	AlarmEmail       string
 	CorsOrigins      []string
 	WafWebAclArn     string
@@ -174,7 +197,9 @@ const (
 	DefaultRetentionDays = 180
 	// DefaultReadRefreshSeconds is domain.DefaultReadRefresh in seconds.
 	DefaultReadRefreshSeconds = 5
-	DefaultUnicoRateLimit     = 10
+	DefaultUnicoRateLimit     = throttle.DefaultUnicoRateLimit
+	DefaultReadRateLimit      = throttle.DefaultReadRateLimit
+	DefaultWebhookRateLimit   = throttle.DefaultWebhookRateLimit
 	DefaultLogRetentionDays   = 30
 	DefaultMemorySize         = 256
 	DefaultLogLevel           = "INFO"
@@ -184,7 +209,8 @@ const (
 )
 
 // DefaultTenant is used when no tenant is configured.
-var DefaultTenant = Tenant{Name: "default", RateLimit: 5, BurstLimit: 10, QuotaLimit: 100000, QuotaPeriod: "MONTH"}
+// Its rateLimit is the whole create share of the default unicoRateLimit (0.4 × 10).
+var DefaultTenant = Tenant{Name: "default", RateLimit: 4, BurstLimit: 8, QuotaLimit: 100000, QuotaPeriod: "MONTH"}
 
 // WithDefaults returns a copy of p with every unset field set to its default.
 func (p GatewayStackProps) WithDefaults() GatewayStackProps {
@@ -223,6 +249,12 @@ func (p GatewayStackProps) WithDefaults() GatewayStackProps {
 	}
 	if p.UnicoRateLimit == 0 {
 		p.UnicoRateLimit = DefaultUnicoRateLimit
+	}
+	if p.ReadRateLimit == 0 {
+		p.ReadRateLimit = DefaultReadRateLimit
+	}
+	if p.WebhookRateLimit == 0 {
+		p.WebhookRateLimit = DefaultWebhookRateLimit
 	}
 	if p.LogRetentionDays == 0 {
 		p.LogRetentionDays = DefaultLogRetentionDays
@@ -282,7 +314,6 @@ func (p GatewayStackProps) Validate() error {
 		bad("readRefreshSeconds %d: want a whole number of seconds between 1 and 3600", v)
 	}
 	seen := map[string]bool{}
-	var rateSum float64
 	for _, t := range p.Tenants {
 		if !tenantName.MatchString(t.Name) {
 			bad("tenant %q: name must match %s", t.Name, tenantName)
@@ -306,7 +337,6 @@ func (p GatewayStackProps) Validate() error {
 		default:
 			bad("tenant %q: quotaPeriod %q: want DAY, WEEK or MONTH", t.Name, t.QuotaPeriod)
 		}
-		rateSum += t.RateLimit
 		if t.CallbackURL != "" {
 			if u, err := url.Parse(t.CallbackURL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
 				bad("tenant %q: callbackUrl %q: want an https:// URL without credentials", t.Name, t.CallbackURL)
@@ -315,8 +345,11 @@ func (p GatewayStackProps) Validate() error {
 	}
 	if !(p.UnicoRateLimit > 0) || math.IsInf(p.UnicoRateLimit, 0) {
 		bad("unicoRateLimit must be > 0")
-	} else if rateSum > p.UnicoRateLimit+1e-9 {
-		bad("tenants' rateLimits add up to %g requests/s, over unicoRateLimit %g: lower them or raise unicoRateLimit", rateSum, p.UnicoRateLimit)
+	}
+	// The front throttles must add up (infra/throttle): the tenants' rates on the routes that
+	// spend Unico's budget within its create share, read and webhook rates positive.
+	if err := p.ThrottleConfig().Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if p.RetentionDays < 1 {
 		bad("retentionDays must be >= 1")
@@ -381,6 +414,8 @@ func PropsFromContext(scope constructs.Construct) (*GatewayStackProps, error) {
 	get("tenants", &p.Tenants)
 	get("retentionDays", &p.RetentionDays)
 	get("unicoRateLimit", &p.UnicoRateLimit)
+	get("readRateLimit", &p.ReadRateLimit)
+	get("webhookRateLimit", &p.WebhookRateLimit)
 	get("alarmEmail", &p.AlarmEmail)
 	get("corsOrigins", &p.CorsOrigins)
 	get("wafWebAclArn", &p.WafWebAclArn)
@@ -425,3 +460,20 @@ func decodeContext(v any, into any) error {
 	dec.DisallowUnknownFields()
 	return dec.Decode(into)
 }
+
+// ThrottleConfig is what the front throttles are computed from: Unico's budget, the read and
+// webhook rates, the tenants' shares and the API's routes (Routes).
+func (p GatewayStackProps) ThrottleConfig() throttle.Config {
+	c := throttle.Config{UnicoRateLimit: p.UnicoRateLimit, ReadRateLimit: p.ReadRateLimit, WebhookRateLimit: p.WebhookRateLimit}
+	for _, t := range p.Tenants {
+		c.Tenants = append(c.Tenants, throttle.Tenant{Name: t.Name, RateLimit: t.RateLimit, BurstLimit: t.BurstLimit})
+	}
+	for _, r := range Routes {
+		c.Routes = append(c.Routes, throttle.Route{Method: r.Method, Path: r.Path, APIKey: r.APIKey})
+	}
+	return c
+}
+
+// ThrottlePlan is the stack's front throttles (stage method settings, usage plans), as api.go
+// renders them and local/apigw enforces them.
+func (p GatewayStackProps) ThrottlePlan() throttle.Plan { return throttle.Compute(p.ThrottleConfig()) }

@@ -60,6 +60,7 @@ func NewGatewayStack(scope constructs.Construct, id string, props *GatewayStackP
 	api := newAPI(stack, p)
 	fns := newFunctions(stack, p, table, secret, key, api.tenantKeys)
 	api.addRoutes(fns)
+	api.bindUsagePlans()
 	async := newAsync(stack, p, table, key, fns)
 
 	tokens := newTokenSharing(stack, p, secret, key, fns)

@@ -227,7 +227,9 @@ func TestRestApi(t *testing.T) {
 		}
 	}
 	settings := list(p["MethodSettings"])
-	want := map[string]any{"HttpMethod": "*", "ResourcePath": "/*", "ThrottlingRateLimit": 10.0, "ThrottlingBurstLimit": 20.0,
+	// The stage default lets the one tenant's read rate through (readRateLimit 200, burst 2×); the
+	// routes that call Unico and the webhook have settings of their own (TestStageMethodThrottles).
+	want := map[string]any{"HttpMethod": "*", "ResourcePath": "/*", "ThrottlingRateLimit": 200.0, "ThrottlingBurstLimit": 400.0,
 		"DataTraceEnabled": false, "LoggingLevel": "OFF"}
 	found := false
 	for _, ms := range settings {
@@ -270,8 +272,9 @@ func TestUsagePlans(t *testing.T) {
 	}
 	planID, plan := s.resource(t, "AWS::ApiGateway::UsagePlan", "TenantDefaultUsagePlan")
 	p := props(plan)
-	if !reflect.DeepEqual(p["Throttle"], map[string]any{"RateLimit": 5.0, "BurstLimit": 10.0}) {
-		t.Errorf("Throttle = %v", p["Throttle"])
+	// The tenant as a whole: readRateLimit; its rateLimit is per method (TestUsagePlanMethodThrottles).
+	if !reflect.DeepEqual(p["Throttle"], map[string]any{"RateLimit": 200.0, "BurstLimit": 400.0}) {
+		t.Errorf("Throttle = %v, want readRateLimit 200 with a 2-second burst", p["Throttle"])
 	}
 	if !reflect.DeepEqual(p["Quota"], map[string]any{"Limit": 100000.0, "Period": "MONTH"}) {
 		t.Errorf("Quota = %v", p["Quota"])
@@ -296,8 +299,8 @@ func TestUsagePlans(t *testing.T) {
 	if q, ok := props(beta)["Quota"]; ok {
 		t.Errorf("beta has quotaLimit 0 (no quota) but Quota = %v", q)
 	}
-	if th := props(beta)["Throttle"]; !reflect.DeepEqual(th, map[string]any{"RateLimit": 2.5, "BurstLimit": 5.0}) {
-		t.Errorf("beta Throttle = %v", th)
+	if th := props(beta)["Throttle"]; !reflect.DeepEqual(th, map[string]any{"RateLimit": 150.0, "BurstLimit": 300.0}) {
+		t.Errorf("beta Throttle = %v, want readRateLimit 150 (-c readRateLimit=150)", th)
 	}
 }
 

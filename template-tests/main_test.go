@@ -128,8 +128,10 @@ func optionsStack(t *testing.T) *synthesized {
 		optionsTpl = synth(t, map[string]any{
 			"unicoEnvironment": "production",
 			"unicoSignUrl":     optSignURL,
-			"tenants": `[{"name":"acme-bank","rateLimit":4,"burstLimit":8,"quotaLimit":5000,"quotaPeriod":"DAY","callbackUrl":"` + optCallbackURL + `"},` +
-				`{"name":"beta","rateLimit":2.5,"burstLimit":5,"quotaLimit":0}]`,
+			"tenants": `[{"name":"acme-bank","rateLimit":2.5,"burstLimit":5,"quotaLimit":5000,"quotaPeriod":"DAY","callbackUrl":"` + optCallbackURL + `"},` +
+				`{"name":"beta","rateLimit":1.5,"burstLimit":3,"quotaLimit":0}]`,
+			"readRateLimit":    "150",
+			"webhookRateLimit": "30",
 			"corsOrigins":      `["` + optCorsOrigin + `"]`,
 			"wafWebAclArn":     optWafArn,
 			"alarmEmail":       optEmail,

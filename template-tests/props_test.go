@@ -50,19 +50,22 @@ func TestContextStrings(t *testing.T) {
 		"unicoRateLimit":           "20",
 		"logRetentionDays":         "0",
 		"apiGatewayCloudWatchRole": "false",
-		"tenants":                  `[{"name":"a","rateLimit":10,"burstLimit":20,"quotaLimit":1,"quotaPeriod":"week"},{"name":"b","rateLimit":10,"burstLimit":1}]`,
+		"readRateLimit":            "150",
+		"webhookRateLimit":         "30.5",
+		"tenants":                  `[{"name":"a","rateLimit":4,"burstLimit":20,"quotaLimit":1,"quotaPeriod":"week"},{"name":"b","rateLimit":4,"burstLimit":1}]`,
 		"corsOrigins":              `["https://a.example","https://b.example"]`,
 		"unicoByUnicoUrl":          "https://api.cadastro.uat.unico.app/",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.RetentionDays != 365 || p.UnicoRateLimit != 20 || p.LogRetentionDays != infra.NeverExpireLogs || *p.ApiGatewayCloudWatchRole {
+	if p.RetentionDays != 365 || p.UnicoRateLimit != 20 || p.LogRetentionDays != infra.NeverExpireLogs || *p.ApiGatewayCloudWatchRole ||
+		p.ReadRateLimit != 150 || p.WebhookRateLimit != 30.5 {
 		t.Errorf("props = %+v", p)
 	}
 	want := []infra.Tenant{
-		{Name: "a", RateLimit: 10, BurstLimit: 20, QuotaLimit: 1, QuotaPeriod: "WEEK"},
-		{Name: "b", RateLimit: 10, BurstLimit: 1, QuotaPeriod: "MONTH"},
+		{Name: "a", RateLimit: 4, BurstLimit: 20, QuotaLimit: 1, QuotaPeriod: "WEEK"},
+		{Name: "b", RateLimit: 4, BurstLimit: 1, QuotaPeriod: "MONTH"},
 	}
 	if !reflect.DeepEqual(p.Tenants, want) {
 		t.Errorf("tenants = %+v, want %+v", p.Tenants, want)
@@ -77,10 +80,15 @@ func TestInvalidContext(t *testing.T) {
 		overrides map[string]any
 		want      string
 	}{
-		"rates over Unico's limit": {map[string]any{"tenants": []any{
-			map[string]any{"name": "a", "rateLimit": 6, "burstLimit": 10},
-			map[string]any{"name": "b", "rateLimit": 5, "burstLimit": 10},
-		}}, "over unicoRateLimit"},
+		// 3 + 2 is within unicoRateLimit 10 but over its create share, 4.
+		"rates over the create share": {map[string]any{"tenants": []any{
+			map[string]any{"name": "a", "rateLimit": 3, "burstLimit": 10},
+			map[string]any{"name": "b", "rateLimit": 2, "burstLimit": 10},
+		}}, "over the create share"},
+		"read rate not a number":     {map[string]any{"readRateLimit": "fast"}, "context readRateLimit"},
+		"negative read rate":         {map[string]any{"readRateLimit": -1}, "readRateLimit -1: want > 0"},
+		"negative webhook rate":      {map[string]any{"webhookRateLimit": "-5"}, "webhookRateLimit -5: want > 0"},
+		"tenant over its reads":      {map[string]any{"readRateLimit": 3}, `tenant "default": rateLimit 4 is over readRateLimit 3`},
 		"unknown environment":        {map[string]any{"unicoEnvironment": "prod"}, "unicoEnvironment"},
 		"plain http host":            {map[string]any{"unicoAuthUrl": "http://identity.acesso.io"}, "unicoAuthUrl"},
 		"log retention":              {map[string]any{"logRetentionDays": 31}, "logRetentionDays"},
@@ -94,7 +102,7 @@ func TestInvalidContext(t *testing.T) {
 		"retention not a number":     {map[string]any{"retentionDays": "half a year"}, "context retentionDays"},
 		"memory":                     {map[string]any{"memorySize": 64}, "memorySize"},
 		"log level":                  {map[string]any{"logLevel": "VERBOSE"}, "logLevel"},
-		"empty tenants: the default": {map[string]any{"tenants": []any{}, "unicoRateLimit": 4}, "over unicoRateLimit"},
+		"empty tenants: the default": {map[string]any{"tenants": []any{}, "unicoRateLimit": 4}, "over the create share"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := propsFrom(t, tc.overrides)

@@ -112,7 +112,7 @@ func TestSAMEnvCoversTheTemplate(t *testing.T) {
 	env := stack.SAMEnv("host.docker.internal")
 
 	s := synth(t, map[string]any{"samLocal": "true",
-		"tenants": `[{"name":"demo","rateLimit":5,"burstLimit":10,"callbackUrl":"https://hooks.example/events"}]`})
+		"tenants": `[{"name":"demo","rateLimit":4,"burstLimit":8,"callbackUrl":"https://hooks.example/events"}]`})
 	fns := s.resourcesOfType("AWS::Lambda::Function")
 	if len(fns) < 7 {
 		t.Fatalf("functions: %d", len(fns))

@@ -2,14 +2,13 @@ package templatetests
 
 import (
 	"encoding/json"
-	"math"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/unicogw/gateway/infra"
+	"github.com/unicogw/gateway/infra/throttle"
 	"github.com/unicogw/gateway/shared/metrics"
 	"github.com/unicogw/gateway/shared/tokenshare"
 	"github.com/unicogw/gateway/shared/unicoclient"
@@ -233,36 +232,38 @@ func TestTokenAlarms(t *testing.T) {
 	}
 }
 
-// TestRateBudget reads the rate limits back from the synthesized templates: the tenants' usage
-// plans together stay within the stage throttle, which is Unico's rate (unicoRateLimit), so the
-// API can never send Unico more than it accepts; the refresher's mints (one per ~50 minutes)
-// are negligible next to it.
+// TestRateBudget reads the rate limits back from the synthesized templates: on every route that
+// calls Unico, the tenants' usage-plan throttles together stay within the route's stage method
+// setting, which is the create share of Unico's budget (throttle.CreateShare × unicoRateLimit),
+// so the front never lets more creates, artefacts or document calls through than the functions'
+// budget grants them; the refresher's mints (one per ~50 minutes) are negligible next to it.
 func TestRateBudget(t *testing.T) {
 	for name, s := range map[string]*synthesized{"default": defaultStack(t), "options": optionsStack(t)} {
-		_, stage := s.resource(t, "AWS::ApiGateway::Stage", "ApiDeploymentStageapi")
-		var stageRate, stageBurst float64
-		for _, ms := range list(props(stage)["MethodSettings"]) {
-			if m := obj(ms); m["HttpMethod"] == "*" && m["ResourcePath"] == "/*" {
-				stageRate, _ = m["ThrottlingRateLimit"].(float64)
-				stageBurst, _ = m["ThrottlingBurstLimit"].(float64)
+		got := templatePlan(t, s)
+		share := throttle.CreateShare * s.props.UnicoRateLimit
+		n := 0
+		for key, stage := range got.Methods {
+			if m, p := splitMethodKey(key); throttle.RouteCost(m, p) != throttle.CostUnico {
+				continue
+			}
+			n++
+			if stage.Rate != share || stage.Rate > s.props.UnicoRateLimit {
+				t.Errorf("%s: %s's stage setting %v/s, want the create share %v/s", name, key, stage.Rate, share)
+			}
+			sum := 0.0
+			for _, tp := range got.Tenants {
+				l, ok := tp.Methods[key]
+				if !ok || l.Rate <= 0 {
+					t.Errorf("%s: tenant %s has no per-method throttle on %s", name, tp.Name, key)
+				}
+				sum += l.Rate
+			}
+			if sum > stage.Rate+1e-9 {
+				t.Errorf("%s: the usage plans on %s add up to %v/s, over the stage's %v/s", name, key, sum, stage.Rate)
 			}
 		}
-		if stageRate != s.props.UnicoRateLimit || stageBurst != math.Max(1, math.Ceil(2*s.props.UnicoRateLimit)) {
-			t.Errorf("%s: stage throttle %v/%v, want unicoRateLimit %v with a 2-second burst", name, stageRate, stageBurst, s.props.UnicoRateLimit)
-		}
-		var plans []float64
-		sum := 0.0
-		for _, plan := range s.resourcesOfType("AWS::ApiGateway::UsagePlan") {
-			r, _ := obj(props(plan)["Throttle"])["RateLimit"].(float64)
-			if r <= 0 {
-				t.Errorf("%s: a usage plan without a rate limit: %v", name, props(plan)["Throttle"])
-			}
-			plans = append(plans, r)
-			sum += r
-		}
-		sort.Float64s(plans)
-		if len(plans) != len(s.props.Tenants) || sum > stageRate+1e-9 {
-			t.Errorf("%s: usage plans %v add up to %v/s, over the stage's %v/s", name, plans, sum, stageRate)
+		if n < 5 || len(got.Tenants) != len(s.props.Tenants) {
+			t.Errorf("%s: %d routes that call Unico with a stage setting, %d usage plans", name, n, len(got.Tenants))
 		}
 	}
 	// Validate refuses tenants whose rates add up to more than Unico's (TestInvalidContext);

@@ -21,29 +21,39 @@ import (
 )
 
 // Key is one API key: the value callers send and the id API Gateway reports to the function.
+// Tenant names the key's usage plan (the tenant), which WithThrottle needs.
 type Key struct {
-	Value string
-	ID    string
+	Value  string
+	ID     string
+	Tenant string
 }
 
 // Gateway routes requests to functions.
 type Gateway struct {
-	mux *http.ServeMux
+	mux      *http.ServeMux
+	throttle *throttler // nil: no throttling (WithThrottle)
+	now      func() time.Time
 }
 
 // New builds the emulator for the route table; functions maps a function name to its handler.
-func New(routes []httpapi.Route, functions map[string]lambdaproxy.Handler, keys []Key) *Gateway {
-	byValue := make(map[string]string, len(keys))
-	for _, k := range keys {
-		byValue[k.Value] = k.ID
+func New(routes []httpapi.Route, functions map[string]lambdaproxy.Handler, keys []Key, opts ...Option) *Gateway {
+	g := &Gateway{mux: http.NewServeMux(), now: time.Now}
+	for _, o := range opts {
+		o(g)
 	}
-	g := &Gateway{mux: http.NewServeMux()}
+	byValue := make(map[string]Key, len(keys))
+	for _, k := range keys {
+		byValue[k.Value] = k
+	}
+	if g.throttle != nil {
+		g.throttle.checkKeys(keys)
+	}
 	for _, r := range routes {
 		fn := functions[r.Function]
 		if fn == nil {
 			panic("apigw: no function " + r.Function)
 		}
-		g.mux.Handle(r.Method+" "+r.Path, invoke(r, fn, byValue))
+		g.mux.Handle(r.Method+" "+r.Path, g.invoke(r, fn, byValue))
 	}
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		// API Gateway's answer for an unknown route on a REST API (403 "Missing Authentication
@@ -55,16 +65,21 @@ func New(routes []httpapi.Route, functions map[string]lambdaproxy.Handler, keys 
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
 
-func invoke(route httpapi.Route, fn lambdaproxy.Handler, keys map[string]string) http.Handler {
+func (g *Gateway) invoke(route httpapi.Route, fn lambdaproxy.Handler, keys map[string]Key) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		keyID := ""
+		var key Key
 		if route.APIKey {
-			id, ok := keys[r.Header.Get("X-Api-Key")]
+			k, ok := keys[r.Header.Get("X-Api-Key")]
 			if !ok {
 				writeGatewayResponse(w, "INVALID_API_KEY", http.StatusForbidden)
 				return
 			}
-			keyID = id
+			key = k
+		}
+		keyID := key.ID
+		if g.throttle != nil && !g.throttle.allow(g.now(), route, key.Tenant) {
+			writeGatewayResponse(w, "THROTTLED", http.StatusTooManyRequests)
+			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, 10<<20+1))
 		if err != nil || len(body) > 10<<20 {

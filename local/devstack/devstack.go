@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/unicogw/gateway/infra/throttle"
 	"github.com/unicogw/gateway/local/apigw"
 	"github.com/unicogw/gateway/local/dynamolocal"
 	"github.com/unicogw/gateway/local/secretsfake"
@@ -72,6 +73,23 @@ type Options struct {
 	// beyond; unicosim.Config.RateLimit): the local command uses 10, tests that do not need
 	// it leave it off (0).
 	SimRateLimit int
+	// FrontThrottle makes the API Gateway stand-in throttle as the deployed stack does
+	// (infra/throttle's plan: stage per method, usage plan per tenant and method; 429
+	// rate_limited beyond it); &DefaultFrontThrottle() is the deployed defaults. nil: no front
+	// throttle (the functional tests send requests faster than any tenant's plan allows). Its
+	// Routes are always the handlers' table.
+	FrontThrottle *throttle.Config
+}
+
+// DefaultFrontThrottle is the deployed stack's default budget (unicoRateLimit, readRateLimit,
+// webhookRateLimit: the same defaults infra takes) with the local tenants demo and other sharing
+// the create share evenly: 2 requests/s each on every route that calls Unico, burst 4.
+func DefaultFrontThrottle() throttle.Config {
+	share := throttle.CreateShare * throttle.DefaultUnicoRateLimit / 2
+	return throttle.Config{UnicoRateLimit: throttle.DefaultUnicoRateLimit, ReadRateLimit: throttle.DefaultReadRateLimit,
+		WebhookRateLimit: throttle.DefaultWebhookRateLimit,
+		Tenants: []throttle.Tenant{{Name: "demo", RateLimit: share, BurstLimit: throttle.Burst2(share)},
+			{Name: "other", RateLimit: share, BurstLimit: throttle.Burst2(share)}}}
 }
 
 // External is a real Unico (or anything speaking its API) with its credentials.
@@ -107,6 +125,8 @@ type Stack struct {
 	// TokenRefresher is the token refresher function (tokens.go), the one writer of the shared
 	// token secret Config.TokenSecretID; nil when a test's Customize cleared that id.
 	TokenRefresher *TokenRefresher
+	// FrontThrottle is the plan the API Gateway stand-in enforces (Options.FrontThrottle); nil: none.
+	FrontThrottle *throttle.Plan
 
 	closers []func()
 }
@@ -269,9 +289,20 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	}
 	var keys []apigw.Key
 	for _, t := range s.Tenants {
-		keys = append(keys, apigw.Key{Value: t.APIKey, ID: t.APIKeyID})
+		keys = append(keys, apigw.Key{Value: t.APIKey, ID: t.APIKeyID, Tenant: t.Name})
 	}
-	s.closers = append(s.closers, serve(apiLn, apigw.New(httpapi.Routes(), handlers, keys)))
+	var gwOpts []apigw.Option
+	if o.FrontThrottle != nil {
+		front := *o.FrontThrottle
+		front.Routes = apigw.ThrottleRoutes(httpapi.Routes())
+		if err := front.Validate(); err != nil {
+			return nil, fmt.Errorf("front throttle: %w", err)
+		}
+		plan := throttle.Compute(front)
+		s.FrontThrottle = &plan
+		gwOpts = append(gwOpts, apigw.WithThrottle(plan))
+	}
+	s.closers = append(s.closers, serve(apiLn, apigw.New(httpapi.Routes(), handlers, keys, gwOpts...)))
 	if err := s.startAsync(ctx, o, awsCfg, asyncDB); err != nil {
 		return nil, err
 	}
