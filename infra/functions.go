@@ -117,6 +117,9 @@ func newFunctions(stack awscdk.Stack, p GatewayStackProps, table awsdynamodb.Tab
 		env["UNICO_SIGN_EVIDENCE_PATH"] = jsii.String(p.UnicoSignEvidencePath)
 	}
 	env["READ_REFRESH_SECONDS"] = jsii.String(strconv.Itoa(p.ReadRefreshSeconds))
+	// The fleet's budget of Unico calls (shared/unicobudget): every function's every call takes
+	// a permit from one bucket in the table, at most unicoRateLimit per second for the stack.
+	env["UNICO_RATE_LIMIT"] = jsii.String(strconv.FormatFloat(p.UnicoRateLimit, 'f', -1, 64))
 	if p.MinRiskScore != nil {
 		env["MIN_RISK_SCORE"] = jsii.String(strconv.FormatFloat(*p.MinRiskScore, 'f', -1, 64))
 	}

@@ -42,6 +42,18 @@ func TestByUnicoSettings(t *testing.T) {
 	}
 }
 
+// TestUnicoBudgetSetting: unicoRateLimit reaches every function as UNICO_RATE_LIMIT, the rate
+// of the fleet's one budget of Unico calls (shared/unicobudget).
+func TestUnicoBudgetSetting(t *testing.T) {
+	s := synth(t, map[string]any{"unicoRateLimit": "20", "tenants": `[{"name":"a","rateLimit":4,"burstLimit":8}]`})
+	for _, f := range wantFunctions {
+		_, fn := s.resource(t, "AWS::Lambda::Function", f.id)
+		if env := obj(obj(props(fn)["Environment"])["Variables"]); env["UNICO_RATE_LIMIT"] != "20" {
+			t.Errorf("%s: UNICO_RATE_LIMIT %v, want 20", f.id, env["UNICO_RATE_LIMIT"])
+		}
+	}
+}
+
 // TestReadRefreshSetting: readRefreshSeconds (how often a read of an open process may ask Unico)
 // reaches every function as READ_REFRESH_SECONDS, 5 by default, and is validated.
 func TestReadRefreshSetting(t *testing.T) {
