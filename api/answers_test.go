@@ -159,6 +159,9 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 	if err := stack.Sim.Finish(ctx, id, ""); err != nil {
 		t.Fatal(err)
 	}
+	if err := stack.Async.Drain(ctx); err != nil { // the worker records the final state; reads answer it
+		t.Fatal(err)
+	}
 	if got := a.want(a.call("GET", process, "/v1/processes/"+id, demo, nil, nil), 200, ""); field(got.body, "decision", "outcome") != "approved" {
 		t.Fatalf("finished: %v", got.body)
 	}
@@ -175,12 +178,21 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 	a.want(a.call("POST", "/webhooks/unico", "/webhooks/unico", "", auth, hook), 200, "")
 	a.want(a.call("POST", "/webhooks/unico", "/webhooks/unico", "", map[string]string{"Authorization": basicAuth("unico", "wrong")}, hook), 401, "webhook_unauthorized")
 	a.want(a.call("POST", "/webhooks/unico", "/webhooks/unico", "", auth, map[string]any{"processId": "nope"}), 400, "invalid_webhook")
+	// Unico's deliveries are a few hundred bytes: a 2 MiB body is refused before it is parsed,
+	// and one just over 64 KiB too; 64 KiB itself is parsed (and is not a webhook).
+	big := `{"processId":"` + id + `","state":"PROCESS_STATE_FINISHED","padding":"` + strings.Repeat("x", 2<<20) + `"}`
+	a.want(a.call("POST", "/webhooks/unico", "/webhooks/unico", "", auth, big), 413, "body_too_large")
+	a.want(a.call("POST", "/webhooks/unico", "/webhooks/unico", "", auth, strings.Repeat(" ", 64<<10+1)), 413, "body_too_large")
+	a.want(a.call("POST", "/webhooks/unico", "/webhooks/unico", "", auth, strings.Repeat(" ", 64<<10)), 400, "invalid_webhook")
 
 	// A signature flow: signed documents and their evidence.
 	sign := map[string]any{"flow": "idsign", "purpose": "creditprocess", "person": map[string]any{"cpf": unicosim.ScenarioCPF("approved"),
 		"name": "Maria Silva", "email": "maria@example.com"}, "signatureDocuments": []map[string]any{{"name": "contract.pdf", "contentBase64": samplePDF}}}
 	signID, _ := field(a.want(a.call("POST", processes, processes, demo, key("doc-sign"), sign), 201, "").body, "process", "id").(string)
 	if err := stack.Sim.Finish(ctx, signID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := stack.Async.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
 	docs, _ := field(a.want(a.call("GET", process, "/v1/processes/"+signID, demo, nil, nil), 200, "").body, "signature", "documentIds").([]any)
@@ -229,11 +241,41 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 		"document": map[string]any{"purpose": "onboarding", "authProcessId": bcID, "documentId": field(reusable[0].(map[string]any), "documentId")}}
 	docProc := a.want(a.call("POST", processes, processes, demo, key("doc-bc-3"), docBody), 201, "")
 	docID, _ := field(docProc.body, "process", "id").(string)
-	if got := a.want(a.call("GET", process, "/v1/processes/"+docID, demo, nil, nil), 200, ""); field(got.body, "clientResults", "document", "type") != "RG" {
+	if got := a.want(a.call("GET", process, "/v1/processes/"+docID+"?include=documents", demo, nil, nil), 200, ""); field(got.body, "clientResults", "document", "type") != "RG" {
 		t.Fatalf("document process: %v", got.body)
 	}
 	docBody["document"].(map[string]any)["authProcessId"] = docID
 	a.want(a.call("POST", processes, processes, demo, key("doc-bc-4"), docBody), 422, "auth_process_not_qualified")
+
+	// A person reviews a by-Client process in review (identity inconclusive, no score), and
+	// the queue lists the tenant's processes waiting for a person.
+	incBody := map[string]any{"integration": "by_client", "capability": "identity", "selfie": stack.Sim.NewSelfieJWT(),
+		"person": map[string]any{"cpf": unicosim.ScenarioCPF("inconclusive"), "name": "Maria Silva"}}
+	inc := a.want(a.call("POST", processes, processes, demo, key("doc-rev-1"), incBody), 201, "")
+	incID, _ := field(inc.body, "process", "id").(string)
+	if field(inc.body, "process", "decision", "outcome") != "review" {
+		t.Fatalf("inconclusive identity without a score: %v", inc.body)
+	}
+	a.want(a.call("GET", processes, "/v1/processes?decision=review&limit=5", demo, nil, nil), 200, "")
+	a.want(a.call("GET", processes, "/v1/processes?reviewed=true", demo, nil, nil), 200, "")
+	a.want(a.call("GET", processes, "/v1/processes?decision=approved", demo, nil, nil), 400, "invalid_decision")
+	a.want(a.call("GET", processes, "/v1/processes?reviewed=yes", demo, nil, nil), 400, "invalid_reviewed")
+	reviewPath := "/v1/processes/" + incID + "/review"
+	const reviewRoute = "/v1/processes/{id}/review"
+	rev := map[string]any{"outcome": "approved", "reason": "Documents checked by phone.", "reviewer": "op-17"}
+	a.want(a.call("POST", reviewRoute, reviewPath, demo, key("doc-rev-2"), map[string]any{"outcome": "maybe", "reason": "x", "reviewer": "op-17"}), 400, "invalid_review_outcome")
+	a.want(a.call("POST", reviewRoute, reviewPath, demo, nil, rev), 400, "idempotency_key_required")
+	a.want(a.call("POST", reviewRoute, reviewPath, other, key("doc-rev-3"), rev), 404, "process_not_found")
+	reviewed := a.want(a.call("POST", reviewRoute, reviewPath, demo, key("doc-rev-4"), rev), 200, "")
+	if field(reviewed.body, "decision", "outcome") != "approved" || field(reviewed.body, "automaticDecision", "outcome") != "review" {
+		t.Fatalf("reviewed: %v", reviewed.body)
+	}
+	if again := a.want(a.call("POST", reviewRoute, reviewPath, demo, key("doc-rev-4"), rev), 200, ""); again.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("a replayed review has no Idempotent-Replayed: true")
+	}
+	a.want(a.call("POST", reviewRoute, reviewPath, demo, key("doc-rev-4"), map[string]any{"outcome": "rejected", "reason": "x", "reviewer": "op-17"}), 422, "idempotency_key_reused")
+	a.want(a.call("POST", reviewRoute, reviewPath, demo, key("doc-rev-5"), rev), 409, "process_not_in_review")
+	a.want(a.call("POST", reviewRoute, "/v1/processes/"+id+"/review", demo, key("doc-rev-6"), rev), 410, "process_redacted")
 
 	// Every route was answered with success at least once.
 	var missing []string

@@ -47,6 +47,7 @@ type (
 	ReusableDocuments  = domain.ReusableDocuments
 	SetDocumentRequest = domain.SetDocumentRequest
 	ReplayResult       = domain.ReplayResult
+	ReviewRequest      = domain.ReviewRequest
 )
 
 // Integrations and outcomes.
@@ -126,10 +127,25 @@ func (c *Client) CreateProcessWithKey(ctx context.Context, key string, req Creat
 	return &res, nil
 }
 
-// GetProcess reads a process: state, decision with reasons, results.
+// GetProcess reads a process: state, decision with reasons, results. The gateway answers from
+// its store (Process.Source "store", CheckedAt when Unico was last read): a final process costs
+// Unico nothing, so polling it is cheap. OCR content and document links are not in this answer:
+// see GetProcessWithDocuments.
 func (c *Client) GetProcess(ctx context.Context, id string) (*Process, error) {
+	return c.getProcess(ctx, id, nil)
+}
+
+// GetProcessWithDocuments reads a process with include=documents: the gateway asks Unico for the
+// documents' OCR content and fresh download links (by Client: clientResults.document's OCR and
+// fileUrls), which it never stores. It spends Unico's request budget: call it when you need the
+// content, not to poll. Once Unico no longer keeps them the error code is artefact_expired.
+func (c *Client) GetProcessWithDocuments(ctx context.Context, id string) (*Process, error) {
+	return c.getProcess(ctx, id, url.Values{"include": {"documents"}})
+}
+
+func (c *Client) getProcess(ctx context.Context, id string, q url.Values) (*Process, error) {
 	var p Process
-	if err := c.do(ctx, http.MethodGet, "/v1/processes/"+url.PathEscape(id), nil, nil, "", &p); err != nil {
+	if err := c.do(ctx, http.MethodGet, "/v1/processes/"+url.PathEscape(id), q, nil, "", &p); err != nil {
 		return nil, err
 	}
 	return &p, nil
@@ -143,6 +159,10 @@ type ListQuery struct {
 	CreatedTo       time.Time
 	Limit           int
 	Cursor          string
+	// Decision "review" lists the review queue (processes waiting for a person), oldest first.
+	Decision string
+	// Reviewed keeps only processes a person reviewed (true) or did not (false).
+	Reviewed *bool
 }
 
 // ListProcesses reads one page of the tenant's processes, newest first; pass NextCursor back
@@ -157,6 +177,10 @@ func (c *Client) ListProcesses(ctx context.Context, q ListQuery) (*ListResult, e
 	set("clientReference", q.ClientReference)
 	set("state", q.State)
 	set("cursor", q.Cursor)
+	set("decision", q.Decision)
+	if q.Reviewed != nil {
+		v.Set("reviewed", strconv.FormatBool(*q.Reviewed))
+	}
 	if !q.CreatedFrom.IsZero() {
 		v.Set("createdFrom", q.CreatedFrom.UTC().Format(time.RFC3339))
 	}

@@ -51,6 +51,28 @@ func (c *Client) RedactProcess(ctx context.Context, id string) (*Process, error)
 	return &p, nil
 }
 
+// Review records a person's decision on a process in review with a new Idempotency-Key,
+// retried safely. It answers the process with the person's decision as Decision, the Review and
+// the AutomaticDecision it replaced; 409 process_not_in_review when its decision is not review
+// or it was already reviewed.
+func (c *Client) Review(ctx context.Context, id string, req ReviewRequest) (*Process, error) {
+	return c.ReviewWithKey(ctx, NewIdempotencyKey(), id, req)
+}
+
+// ReviewWithKey is Review with the caller's Idempotency-Key (store it with your own record: a
+// retry after a crash replays the first answer).
+func (c *Client) ReviewWithKey(ctx context.Context, key, id string, req ReviewRequest) (*Process, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	var p Process
+	if err := c.do(ctx, http.MethodPost, "/v1/processes/"+url.PathEscape(id)+"/review", nil, body, key, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
 // ReplayNotification asks for a final process's outbound event again: same webhook-id, a fresh
 // series of attempts (409 process_not_final before it is final).
 func (c *Client) ReplayNotification(ctx context.Context, id string) (*ReplayResult, error) {

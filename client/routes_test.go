@@ -38,9 +38,15 @@ func TestTheRestOfTheAPI(t *testing.T) {
 	if err := s.Sim.Finish(ctx, id, ""); err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.GetProcess(ctx, id)
-	if err != nil || p.Signature == nil || len(p.Signature.DocumentIDs) != 1 {
+	// With the documents, Unico is read (and the final state recorded, whether or not the worker
+	// got there first); the plain read then answers the same from the store.
+	p, err := c.GetProcessWithDocuments(ctx, id)
+	if err != nil || p.Signature == nil || len(p.Signature.DocumentIDs) != 1 || p.Source != "unico" || p.State != "finished" {
 		t.Fatalf("signed process: %+v %v", p, err)
+	}
+	if stored, err := c.GetProcess(ctx, id); err != nil || stored.Source != "store" || stored.CheckedAt == nil ||
+		stored.Signature == nil || stored.Signature.DocumentIDs[0] != p.Signature.DocumentIDs[0] {
+		t.Fatalf("stored read: %+v %v", stored, err)
 	}
 	doc := p.Signature.DocumentIDs[0]
 	for name, get := range map[string]func() (*client.Artefact, error){
@@ -88,5 +94,50 @@ func TestTheRestOfTheAPI(t *testing.T) {
 	}
 	if _, err := c.ListReusableDocuments(ctx, "12345678900", "BR_RG"); !client.IsCode(err, "invalid_cpf") {
 		t.Fatalf("bad CPF: %v", err)
+	}
+}
+
+// TestReview: a by-Client process in review is reviewed through the client, leaves the queue
+// and shows the person's decision; a second review is 409.
+func TestReview(t *testing.T) {
+	s := stack(t)
+	c := client.New(s.APIURL, s.Tenants[0].APIKey)
+	ctx := context.Background()
+	res, err := c.CreateProcess(ctx, client.CreateRequest{Integration: client.ByClient, Capability: "identity", Selfie: s.Sim.NewSelfieJWT(),
+		Person: &client.Person{CPF: unicosim.ScenarioCPF("inconclusive"), Name: "Joana Teste"}})
+	if err != nil || res.Process.Decision.Outcome != client.Review {
+		t.Fatalf("create: %+v %v", res, err)
+	}
+	id := res.Process.ID
+	inQueue := func() bool {
+		t.Helper()
+		page, err := c.ListProcesses(ctx, client.ListQuery{Decision: "review", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range page.Processes {
+			if p.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	if !inQueue() {
+		t.Fatal("the process is not in the review queue")
+	}
+	p, err := c.Review(ctx, id, client.ReviewRequest{Outcome: client.Approved, Reason: "checked by phone", Reviewer: "op-7"})
+	if err != nil || p.Decision.Outcome != client.Approved || p.Review == nil || p.Review.Reviewer != "op-7" ||
+		p.AutomaticDecision == nil || p.AutomaticDecision.Outcome != client.Review {
+		t.Fatalf("review: %+v %v", p, err)
+	}
+	if inQueue() {
+		t.Fatal("the reviewed process is still in the queue")
+	}
+	yes := true
+	if page, err := c.ListProcesses(ctx, client.ListQuery{Reviewed: &yes, Limit: 100}); err != nil || len(page.Processes) == 0 || page.Processes[0].Review == nil {
+		t.Fatalf("reviewed=true: %+v %v", page, err)
+	}
+	if _, err := c.Review(ctx, id, client.ReviewRequest{Outcome: client.Rejected, Reason: "second thoughts", Reviewer: "op-8"}); !client.IsCode(err, "process_not_in_review") {
+		t.Fatalf("second review: %v", err)
 	}
 }

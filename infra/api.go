@@ -40,6 +40,7 @@ var Routes = []Route{
 	{"PUT", "/v1/processes/{id}/document", FunctionCreate, true},
 	{"POST", "/v1/processes/{id}/redact", FunctionCreate, true},
 	{"POST", "/v1/processes/{id}/notifications", FunctionCreate, true},
+	{"POST", "/v1/processes/{id}/review", FunctionCreate, true},
 	{"GET", "/v1/documents", FunctionGet, true},
 	// Unico authenticates itself (Basic or API key, as configured at Unico); the webhook
 	// function checks those credentials in constant time. Unico cannot send our API key.

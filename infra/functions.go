@@ -41,6 +41,7 @@ var functionSpecs = []functionSpec{
 		name: FunctionCreate, id: "CreateFunction", timeoutSeconds: 28,
 		description: "Creates processes at Unico (POST /v1/processes and the process sub-resources that change them)",
 		// BeginIdempotent PutItem, CreateProcess PutItem or TransactWriteItems (Put + Update,
+		// and for a review Put process + Put event + Update key),
 		// authorised per item as PutItem/UpdateItem/ConditionCheckItem), CompleteIdempotent
 		// UpdateItem, ReleaseIdempotent DeleteItem (on its own in-progress lock only).
 		tableActions: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
@@ -48,7 +49,7 @@ var functionSpecs = []functionSpec{
 	{
 		name: FunctionGet, id: "GetFunction", timeoutSeconds: 28,
 		description: "Reads processes, lists a tenant's processes and streams artefacts from Unico",
-		// GetProcess GetItem, ListProcesses Query, and UpdateProcess (a conditional PutItem of the
+		// GetProcess GetItem, ListProcesses Query (gsi1; the review queue gsi3), and UpdateProcess (a conditional PutItem of the
 		// whole item) when a read finds that Unico moved the process forward.
 		tableActions: []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"},
 		indexActions: []string{"dynamodb:Query"},
@@ -115,6 +116,7 @@ func newFunctions(stack awscdk.Stack, p GatewayStackProps, table awsdynamodb.Tab
 	if p.UnicoSignEvidencePath != "" {
 		env["UNICO_SIGN_EVIDENCE_PATH"] = jsii.String(p.UnicoSignEvidencePath)
 	}
+	env["READ_REFRESH_SECONDS"] = jsii.String(strconv.Itoa(p.ReadRefreshSeconds))
 	if p.MinRiskScore != nil {
 		env["MIN_RISK_SCORE"] = jsii.String(strconv.FormatFloat(*p.MinRiskScore, 'f', -1, 64))
 	}
@@ -146,7 +148,7 @@ func newFunctions(stack awscdk.Stack, p GatewayStackProps, table awsdynamodb.Tab
 		if len(spec.indexActions) > 0 {
 			indexes := spec.indexes
 			if indexes == nil {
-				indexes = []string{IndexTenant, IndexOpen}
+				indexes = []string{IndexTenant, IndexOpen, IndexReview}
 			}
 			var arns []string
 			for _, ix := range indexes {

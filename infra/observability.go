@@ -178,6 +178,9 @@ func (o *observability) widgets() *[]*[]awscloudwatch.IWidget {
 	for _, out := range []domain.Outcome{domain.OutcomeApproved, domain.OutcomeRejected, domain.OutcomeReview, domain.OutcomeRetry, domain.OutcomePending} {
 		decisions = append(decisions, o.gw(metrics.Decisions, "Sum", string(out), metrics.DimensionOutcome, string(out)))
 	}
+	for _, out := range []domain.Outcome{domain.OutcomeApproved, domain.OutcomeRejected} { // a person's reviews
+		decisions = append(decisions, o.gw(metrics.Reviews, "Sum", "reviewed "+string(out), metrics.DimensionOutcome, string(out)))
+	}
 	row := func(ws ...awscloudwatch.IWidget) *[]awscloudwatch.IWidget { return &ws }
 
 	return &[]*[]awscloudwatch.IWidget{

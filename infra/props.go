@@ -34,6 +34,8 @@
 //	                    unicoRateLimit. callbackUrl (optional, https): where the tenant's backend
 //	                    receives a signed event when one of its verifications is final; the stack
 //	                    then creates the tenant's signing secret (output OutboundSecretArn<Tenant>).
+//	readRefreshSeconds  a read of an open verification asks Unico again after this many seconds, once
+//	                    for all readers (default 5, 1-3600; 0 takes the default); a final one is never read again.
 //	retentionDays       days a finished process is kept before DynamoDB's TTL removes it (default 180).
 //	unicoRateLimit      requests/s Unico accepts from this gateway (default 10). It is the stage-wide
 //	                    throttle and the budget the tenants' usage plans share (see apiThrottle).
@@ -54,7 +56,7 @@
 //	                    role, which access logging needs (the role is retained when the stack is
 //	                    deleted). Set false when the account already has one managed elsewhere.
 //	awsEndpointUrl      optional AWS_ENDPOINT_URL given to every function, for LocalStack only
-//	                    (e.g. http://localhost.localstack.cloud:4566, see README "LocalStack"): the
+//	                    (e.g. http://localhost.localstack.cloud:4566, see docs/sam-and-localstack.md): the
 //	                    AWS SDK then sends DynamoDB and Secrets Manager calls there. Never set it
 //	                    for AWS.
 //	sweepAfterMinutes   the sweeper first asks Unico about an open verification this many minutes
@@ -153,6 +155,8 @@ type GatewayStackProps struct {
 	// UnicoSignEvidencePath and MinRiskScore: "" and nil keep the functions' defaults.
 	UnicoSignEvidencePath string
 	MinRiskScore          *float64
+	// ReadRefreshSeconds: 0 takes DefaultReadRefreshSeconds.
+	ReadRefreshSeconds int
 
 	SweepAfterMinutes  int     // default DefaultSweepAfterMinutes
 	SweepRatePerSecond float64 // default DefaultSweepRatePerSecond
@@ -166,12 +170,14 @@ const NeverExpireLogs = -1
 
 // Defaults.
 const (
-	DefaultBuildDir         = "build"
-	DefaultRetentionDays    = 180
-	DefaultUnicoRateLimit   = 10
-	DefaultLogRetentionDays = 30
-	DefaultMemorySize       = 256
-	DefaultLogLevel         = "INFO"
+	DefaultBuildDir      = "build"
+	DefaultRetentionDays = 180
+	// DefaultReadRefreshSeconds is domain.DefaultReadRefresh in seconds.
+	DefaultReadRefreshSeconds = 5
+	DefaultUnicoRateLimit     = 10
+	DefaultLogRetentionDays   = 30
+	DefaultMemorySize         = 256
+	DefaultLogLevel           = "INFO"
 
 	DefaultSweepAfterMinutes  = 15
 	DefaultSweepRatePerSecond = 1
@@ -182,6 +188,9 @@ var DefaultTenant = Tenant{Name: "default", RateLimit: 5, BurstLimit: 10, QuotaL
 
 // WithDefaults returns a copy of p with every unset field set to its default.
 func (p GatewayStackProps) WithDefaults() GatewayStackProps {
+	if p.ReadRefreshSeconds == 0 {
+		p.ReadRefreshSeconds = DefaultReadRefreshSeconds
+	}
 	if p.BuildDir == "" {
 		p.BuildDir = DefaultBuildDir
 	}
@@ -268,6 +277,9 @@ func (p GatewayStackProps) Validate() error {
 	}
 	if v := p.MinRiskScore; v != nil && (*v < -100 || *v > 100 || math.IsNaN(*v)) {
 		bad("minRiskScore %v: want a number between -100 and 100", *v)
+	}
+	if v := p.ReadRefreshSeconds; v < 1 || v > 3600 {
+		bad("readRefreshSeconds %d: want a whole number of seconds between 1 and 3600", v)
 	}
 	seen := map[string]bool{}
 	var rateSum float64
@@ -365,6 +377,7 @@ func PropsFromContext(scope constructs.Construct) (*GatewayStackProps, error) {
 	get("unicoSignUrl", &p.UnicoHosts.SignURL)
 	get("unicoSignEvidencePath", &p.UnicoSignEvidencePath)
 	get("minRiskScore", &p.MinRiskScore)
+	get("readRefreshSeconds", &p.ReadRefreshSeconds)
 	get("tenants", &p.Tenants)
 	get("retentionDays", &p.RetentionDays)
 	get("unicoRateLimit", &p.UnicoRateLimit)

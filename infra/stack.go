@@ -22,6 +22,7 @@ const (
 	TTLAttribute = "ttl"
 	IndexTenant  = "gsi1" // a tenant's processes, newest first (listing)
 	IndexOpen    = "gsi2" // open processes by next sweeper check, pending and parked outbound events (shared/dynamostore)
+	IndexReview  = "gsi3" // a tenant's processes waiting for a person's review, oldest first (the review queue)
 )
 
 // NewGatewayStack defines the whole gateway. props may be nil (every default); invalid props
@@ -117,6 +118,13 @@ func newTable(stack awscdk.Stack, key awskms.IKey) awsdynamodb.Table {
 		PartitionKey:   s("gsi2pk"),
 		SortKey:        s("gsi2sk"),
 		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
+	})
+	// Sparse: only processes waiting for a review carry gsi3pk (shared/dynamostore/review.go).
+	table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:      jsii.String(IndexReview),
+		PartitionKey:   s("gsi3pk"),
+		SortKey:        s("gsi3sk"),
+		ProjectionType: awsdynamodb.ProjectionType_ALL,
 	})
 	return table
 }

@@ -25,6 +25,7 @@ var wantRoutes = map[string]string{
 	"PUT /v1/processes/{id}/document":                        "CreateFunction",
 	"POST /v1/processes/{id}/redact":                         "CreateFunction",
 	"POST /v1/processes/{id}/notifications":                  "CreateFunction",
+	"POST /v1/processes/{id}/review":                         "CreateFunction",
 	"GET /v1/documents":                                      "GetFunction",
 	"POST /webhooks/unico":                                   "WebhookFunction",
 }

@@ -41,3 +41,20 @@ func TestByUnicoSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestReadRefreshSetting: readRefreshSeconds (how often a read of an open process may ask Unico)
+// reaches every function as READ_REFRESH_SECONDS, 5 by default, and is validated.
+func TestReadRefreshSetting(t *testing.T) {
+	s := synth(t, map[string]any{"readRefreshSeconds": "30"})
+	for _, f := range wantFunctions {
+		_, fn := s.resource(t, "AWS::Lambda::Function", f.id)
+		if env := obj(obj(props(fn)["Environment"])["Variables"]); env["READ_REFRESH_SECONDS"] != "30" {
+			t.Errorf("%s: READ_REFRESH_SECONDS %v, want 30", f.id, env["READ_REFRESH_SECONDS"])
+		}
+	}
+	for _, v := range []string{"-1", "3601", "soon"} {
+		if _, err := propsFrom(t, map[string]any{"readRefreshSeconds": v}); err == nil || !strings.Contains(err.Error(), "readRefreshSeconds") {
+			t.Errorf("readRefreshSeconds %s: error %v", v, err)
+		}
+	}
+}

@@ -314,6 +314,11 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("no Decisions for outcome %s", o)
 		}
 	}
+	for _, o := range []domain.Outcome{domain.OutcomeApproved, domain.OutcomeRejected} {
+		if !has(metrics.Namespace, metrics.Reviews, with(metrics.DimensionOutcome, string(o))) {
+			t.Errorf("no Reviews for outcome %s", o)
+		}
+	}
 	for _, name := range []string{metrics.UnicoCallLatency, metrics.WebhookLag, infra.MetricApiThrottled, domain.MetricOutboundParked,
 		domain.MetricOutboundDelivered, domain.MetricWebhookRecorded, metrics.UnicoTokenMints, metrics.UnicoTokenMintFailures,
 		metrics.UnicoTokenRefreshFailures, metrics.UnicoAuthCircuitOpen, metrics.UnicoSharedTokenSecondsLeft} {

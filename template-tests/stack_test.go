@@ -23,7 +23,7 @@ var wantFunctions = []struct {
 }
 
 var wantEnv = []string{"TABLE_NAME", "CREDENTIALS_SECRET_ID", "UNICO_AUTH_URL", "UNICO_BY_UNICO_URL",
-	"UNICO_BY_CLIENT_URL", "UNICO_SIGN_URL", "RETENTION_DAYS", "LOG_LEVEL", "TENANT_KEYS",
+	"UNICO_BY_CLIENT_URL", "UNICO_SIGN_URL", "RETENTION_DAYS", "READ_REFRESH_SECONDS", "LOG_LEVEL", "TENANT_KEYS",
 	"TOKEN_SECRET_ID", "STACK_NAME", // token sharing (tokens_test.go)
 	"TENANT_CALLBACKS", "SWEEP_AFTER"} // the asynchronous side (async_test.go)
 
@@ -91,7 +91,7 @@ func TestFunctions(t *testing.T) {
 			for k, v := range map[string]string{
 				"UNICO_AUTH_URL": "https://identityhomolog.acesso.io", "UNICO_BY_UNICO_URL": "https://api.cadastro.uat.unico.app",
 				"UNICO_BY_CLIENT_URL": "https://api.id.uat.unico.app", "UNICO_SIGN_URL": "https://signhom.acesso.io",
-				"RETENTION_DAYS": "180", "LOG_LEVEL": "INFO",
+				"RETENTION_DAYS": "180", "READ_REFRESH_SECONDS": "5", "LOG_LEVEL": "INFO",
 			} {
 				if env[k] != v {
 					t.Errorf("%s = %v, want %s", k, env[k], v)
@@ -158,6 +158,8 @@ func TestTable(t *testing.T) {
 			map[string]any{"AttributeName": "gsi1sk", "AttributeType": "S"},
 			map[string]any{"AttributeName": "gsi2pk", "AttributeType": "S"},
 			map[string]any{"AttributeName": "gsi2sk", "AttributeType": "S"},
+			map[string]any{"AttributeName": "gsi3pk", "AttributeType": "S"},
+			map[string]any{"AttributeName": "gsi3sk", "AttributeType": "S"},
 		}),
 		"TimeToLiveSpecification":          map[string]any{"AttributeName": "ttl", "Enabled": true},
 		"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
@@ -170,6 +172,7 @@ func TestTable(t *testing.T) {
 		"GlobalSecondaryIndexes": []any{
 			gsi("gsi1", "gsi1pk", "gsi1sk", map[string]any{"ProjectionType": "ALL"}),
 			gsi("gsi2", "gsi2pk", "gsi2sk", map[string]any{"ProjectionType": "KEYS_ONLY"}),
+			gsi("gsi3", "gsi3pk", "gsi3sk", map[string]any{"ProjectionType": "ALL"}),
 		},
 	})
 }

@@ -140,7 +140,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	flow := fs.String("flow", "id", "Unico flow of the verification (id: liveness and the face against the CPF holder)")
 	cpf := fs.String("cpf", "", "the person's CPF (default: the simulator's CPF for -scenario)")
 	name := fs.String("name", "Maria Silva", "the person's name")
-	scenario := fs.String("scenario", "approved", "local stack only: the simulated outcome (local/unicosim/scenarios.go)")
+	scenario := fs.String("scenario", "approved", "local stack only: the simulated outcome (docs/simulator.md)")
 	wait := fs.Duration("wait", 2*time.Minute, "how long to wait for the gateway's event (a person needs minutes)")
 	gatewayLog := fs.String("gateway-log", "", "local stack only: write the gateway's JSON logs to this file")
 	if err := fs.Parse(args); err != nil {
@@ -171,7 +171,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		if *cpf == "" {
 			if *cpf = scenarioCPF(*scenario); *cpf == "" {
 				ln.Close()
-				return fmt.Errorf("unknown -scenario %q (see local/unicosim/scenarios.go)", *scenario)
+				return fmt.Errorf("unknown -scenario %q (see docs/simulator.md)", *scenario)
 			}
 		}
 		fmt.Fprintln(out, "starting a local stack (DynamoDB Local, the Unico simulator, the gateway's functions)...")

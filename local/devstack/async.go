@@ -46,6 +46,9 @@ type AsyncOptions struct {
 	// retries (defaults 30 s and 1 s); a negative value runs no schedule (tests then call
 	// Async.Sweep and Async.Dispatch).
 	SweepEvery, DispatchEvery time.Duration
+	// TokenRefreshEvery is the token refresher's schedule (default tokenshare.DefaultSchedule,
+	// the stack's 5 minutes; negative: none). It also runs once when the stack starts.
+	TokenRefreshEvery time.Duration
 	// StreamRetries and StreamBackoff are the event source mappings' retries of a failing
 	// batch before it goes to the dead-letter sink (defaults 5 and 100 ms, doubling).
 	StreamRetries int
@@ -162,36 +165,39 @@ func (s *Stack) startAsync(ctx context.Context, o Options, awsCfg aws.Config, db
 		}
 		s.closers = append(s.closers, p.Stop)
 	}
-	schedule := func(every, def time.Duration, run func(context.Context)) {
-		if every < 0 {
-			return
-		}
-		if every == 0 {
-			every = def
-		}
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := time.NewTicker(every)
-			defer t.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-t.C:
-					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-					run(ctx)
-					cancel()
-				}
-			}
-		}()
-		s.closers = append(s.closers, func() { close(stop); wg.Wait() })
-	}
-	schedule(o.Async.SweepEvery, 30*time.Second, func(ctx context.Context) { _, _ = a.Sweep(ctx) })
-	schedule(o.Async.DispatchEvery, time.Second, func(ctx context.Context) { _, _ = a.Dispatch(ctx) })
+	s.every(o.Async.SweepEvery, 30*time.Second, func(ctx context.Context) { _, _ = a.Sweep(ctx) })
+	s.every(o.Async.DispatchEvery, time.Second, func(ctx context.Context) { _, _ = a.Dispatch(ctx) })
 	return nil
+}
+
+// every runs run on a schedule (every, or def when every is 0; none when negative), as an
+// EventBridge rule runs a function, until the stack stops.
+func (s *Stack) every(every, def time.Duration, run func(context.Context)) {
+	if every < 0 {
+		return
+	}
+	if every == 0 {
+		every = def
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+				run(ctx)
+				cancel()
+			}
+		}
+	}()
+	s.closers = append(s.closers, func() { close(stop); wg.Wait() })
 }
 
 // Sweep runs the sweeper function once, as its schedule does.

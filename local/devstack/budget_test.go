@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/unicogw/gateway/local/devstack"
 	"github.com/unicogw/gateway/local/unicosim"
+	"github.com/unicogw/gateway/shared/domain"
 	"github.com/unicogw/gateway/shared/gateway"
 	"github.com/unicogw/gateway/shared/logging"
 )
@@ -18,7 +20,10 @@ import (
 // counting what reaches DynamoDB (the SDK operations of every function, devstack.OpCounter) and
 // Unico (the simulator's calls, token mints) and Secrets Manager (GetSecretValue):
 //
-//   - a read: one GetItem and one Unico call;
+//   - a read of a final process: one GetItem and no Unico call (its results were recorded);
+//   - a read of an open process: one GetItem, and once per refresh interval (ReadRefresh, the
+//     functions' clock moved forward here) one conditional UpdateItem (the claim that makes one
+//     reader ask Unico for all) and one Unico call;
 //   - a create, by Unico or by Client: one PutItem (the Idempotency-Key) and one
 //     TransactWriteItems (the process with the key's answer), and one Unico call;
 //   - a webhook: one TransactWriteItems (the delivery, conditioned on the process being open)
@@ -27,19 +32,33 @@ import (
 //
 // Two requests exceed "one round trip on reads, two on creates", by design, and are asserted
 // too so that they do not grow: a by-Client document create reads its biometric process from
-// the store and from Unico before creating (3 DynamoDB operations, 2 Unico calls: the rule that a
-// document needs a qualifying biometric process, checked before Unico is paid), and the one read
-// that finds Unico's state moved records it (GetItem, then the conditional write with its
-// outbound event; the reads after it are back to one GetItem).
+// the store before creating (3 DynamoDB operations, 1 Unico call: the rule that a document
+// needs a qualifying biometric process, checked on its recorded results before Unico is paid),
+// and the refresh that finds Unico's state moved records it (the conditional write with its
+// outbound event; the reads after it are back to one GetItem and no Unico call).
 //
 // The asynchronous side is idle (no stream pollers, no schedules), so every operation counted
 // belongs to the requests measured.
 func TestRoundTripBudget(t *testing.T) {
 	_, logs := logging.NewCapture()
+	var clock struct {
+		sync.Mutex
+		offset time.Duration
+	}
+	now := func() time.Time {
+		clock.Lock()
+		defer clock.Unlock()
+		return time.Now().Add(clock.offset)
+	}
+	nextInterval := func() {
+		clock.Lock()
+		clock.offset += domain.DefaultReadRefresh
+		clock.Unlock()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	s, err := devstack.Start(ctx, devstack.Options{DynamoEndpoint: ddb.Endpoint(), LogOutput: io.MultiWriter(logs, suiteLogs),
-		Async:     devstack.AsyncOptions{NoPollers: true, SweepEvery: -1, DispatchEvery: -1},
+		Async: devstack.AsyncOptions{NoPollers: true, SweepEvery: -1, DispatchEvery: -1}, Now: now,
 		Customize: func(c *gateway.Config) { c.SecretsTTL = 10 * time.Minute }})
 	if err != nil {
 		t.Fatal(err)
@@ -80,9 +99,12 @@ func TestRoundTripBudget(t *testing.T) {
 		}
 	}
 
-	// Warm every function once (first use fetches the secret and mints a token).
+	// Warm every function once, both integrations (first use fetches the secrets: the shared
+	// token, which the stack's refresher wrote at start, and the credentials).
 	id := create(hosted)
+	nextInterval() // so that the read asks Unico too
 	read(id)
+	read(create(byClient("identity")))
 	webhook(`{"processId":"` + id + `","state":"PROCESS_STATE_CREATED"}`)
 
 	type counts struct {
@@ -127,15 +149,19 @@ func TestRoundTripBudget(t *testing.T) {
 		}
 	}
 
-	// Reads: one GetItem, one Unico call.
-	check("read (by Unico)", 5, map[string]int{"GetItem": 1}, map[string]int{"GET /client/v1/process/{id}": 1}, func(int) { read(id) })
+	// Reads of an open process: one GetItem; one claim and one Unico call per interval.
+	check("read (by Unico, open, within the interval)", 5, map[string]int{"GetItem": 1}, map[string]int{}, func(int) { read(id) })
+	nextInterval()
+	check("read (by Unico, open, due for a refresh)", 1, map[string]int{"GetItem": 1, "UpdateItem": 1},
+		map[string]int{"GET /client/v1/process/{id}": 1}, func(int) { read(id) })
+	check("read (by Unico, open, refreshed)", 5, map[string]int{"GetItem": 1}, map[string]int{}, func(int) { read(id) })
 	// Creates: the key, then the process with the key's answer.
 	check("create (by Unico)", 3, map[string]int{"PutItem": 1, "TransactWriteItems": 1}, map[string]int{"POST /client/v1/process": 1},
 		func(int) { create(hosted) })
 	var clientIDs []string
 	check("create (by Client, identity)", 3, map[string]int{"PutItem": 1, "TransactWriteItems": 1}, map[string]int{"POST /processes/v1": 1},
 		func(int) { clientIDs = append(clientIDs, create(byClient("identity"))) })
-	check("read (by Client)", 3, map[string]int{"GetItem": 1}, map[string]int{"GET /processes/v1/{id}": 1},
+	check("read (by Client, final)", 3, map[string]int{"GetItem": 1}, map[string]int{},
 		func(i int) { read(clientIDs[i]) })
 	// Webhooks: the delivery, recorded in one transaction; Unico is read later by the worker.
 	check("webhook", 3, map[string]int{"TransactWriteItems": 1}, map[string]int{},
@@ -149,7 +175,7 @@ func TestRoundTripBudget(t *testing.T) {
 
 	// By design, over the budget (see above).
 	check("create (by Client, documents)", 2, map[string]int{"PutItem": 1, "GetItem": 1, "TransactWriteItems": 1},
-		map[string]int{"GET /processes/v1/{id}": 1, "POST /processes/v1": 1},
+		map[string]int{"POST /processes/v1": 1},
 		func(int) {
 			create(map[string]any{"integration": "by_client", "capability": "documents", "person": map[string]any{"cpf": docCPF},
 				"document": map[string]any{"purpose": "onboarding", "authProcessId": clientIDs[0], "files": []map[string]any{{"data": s.Sim.NewSelfieJWT()}}}})
@@ -157,7 +183,9 @@ func TestRoundTripBudget(t *testing.T) {
 	if err := s.Sim.Finish(ctx, id, ""); err != nil { // the webhook arrives; the worker is idle
 		t.Fatal(err)
 	}
-	check("read that records Unico's new state", 1, map[string]int{"GetItem": 1, "TransactWriteItems": 1},
+	nextInterval()
+	check("read that records Unico's new state", 1, map[string]int{"GetItem": 1, "UpdateItem": 1, "TransactWriteItems": 1},
 		map[string]int{"GET /client/v1/process/{id}": 1}, func(int) { read(id) })
-	check("read after it", 2, map[string]int{"GetItem": 1}, map[string]int{"GET /client/v1/process/{id}": 1}, func(int) { read(id) })
+	nextInterval()
+	check("read after it (final)", 5, map[string]int{"GetItem": 1}, map[string]int{}, func(int) { read(id) })
 }

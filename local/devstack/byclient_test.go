@@ -49,8 +49,11 @@ type byClient struct {
 	planted []string // selfies, names and CPFs that must never reach the logs
 }
 
+// newByClient starts a stack whose reads of an open process always ask Unico (refreshEveryRead):
+// these tests are about what Unico's answers become; the read budget is TestRoundTripBudget's
+// and TestReadsAnswerFromTheStore's.
 func newByClient(t *testing.T) (*byClient, *logging.SyncBuffer) {
-	s, logs := startStack(t)
+	s, logs := startStackWith(t, refreshEveryRead)
 	return &byClient{t: t, s: s, api: client{t, s.APIURL}, demo: s.Tenants[0].APIKey, other: s.Tenants[1].APIKey,
 		planted: []string{clientName}, prefix: fmt.Sprintf("%s-%d-", t.Name(), time.Now().UnixNano())}, logs
 }
@@ -251,13 +254,14 @@ func TestByClientCapabilitySetsAndStatuses(t *testing.T) {
 			t.Errorf("%s: stored %+v", c.name, st)
 		}
 
-		// The read asks Unico (v1) and answers with the same decision, or the later one.
-		readState, readOutcome := c.state, c.outcome
+		// A final process is read from the store (its results were recorded with the create);
+		// an open one asks Unico (v1) and answers the later decision.
+		readState, readOutcome, source := c.state, c.outcome, "store"
 		if c.readState != "" {
-			readState, readOutcome = c.readState, c.readOutcome
+			readState, readOutcome, source = c.readState, c.readOutcome, "unico"
 		}
 		status, _, r := b.api.do("GET", "/v1/processes/"+id, b.demo, nil, nil)
-		if status != 200 || r["state"] != readState || get(r, "decision", "outcome") != readOutcome || r["source"] != "unico" {
+		if status != 200 || r["state"] != readState || get(r, "decision", "outcome") != readOutcome || r["source"] != source {
 			t.Errorf("%s: read %d %v", c.name, status, r)
 		}
 		if c.readState != "" {
@@ -536,10 +540,12 @@ func TestByClientSeedExamples(t *testing.T) {
 		return raw
 	}
 	const unicoData, composed = "../../shared/unico/testdata/", "testdata/"
-	// read creates a process with the capability, then makes Unico's read answer raw.
+	// read creates a process with the capability that Unico is still processing (status 1, so
+	// that the process is open and a read asks Unico), then makes Unico's read answer raw.
 	read := func(capability, scenario string, extra map[string]any, status int, raw []byte) (string, map[string]any) {
 		t.Helper()
-		st, _, res := b.create(b.demo, b.body(capability, unicosim.ScenarioCPF(scenario), "", extra))
+		_ = scenario
+		st, _, res := b.create(b.demo, b.body(capability, unicosim.ScenarioCPF("in_progress"), "", extra))
 		if st != 201 {
 			t.Fatalf("create %s: %d %v", capability, st, res)
 		}
@@ -567,7 +573,7 @@ func TestByClientSeedExamples(t *testing.T) {
 		t.Errorf("seed 000 error envelope on create: %d %v", st, res)
 	}
 	if _, r := read("identity", "yes", nil, 400, seed(unicoData+"seed000_byclient_error_envelope.json")); r["source"] != "store" ||
-		get(r, "decision", "outcome") != "approved" || r["clientResults"] != nil {
+		get(r, "decision", "outcome") != "pending" || num(get(r, "clientResults", "status")) != 1 {
 		t.Errorf("seed 000 error envelope on read: %v", r)
 	}
 
@@ -627,7 +633,7 @@ func TestByClientSeedExamples(t *testing.T) {
 	}
 	docID := get(res, "process", "id").(string)
 	b.s.Sim.SetRawClientProcess(docID, 200, seed(composed+"seed002_composed_document.json"))
-	if code, _, r := b.api.do("GET", "/v1/processes/"+docID, b.demo, nil, nil); code != 200 || get(r, "decision", "outcome") != "review" ||
+	if code, _, r := b.api.do("GET", "/v1/processes/"+docID+"?include=documents", b.demo, nil, nil); code != 200 || get(r, "decision", "outcome") != "review" ||
 		strings.Join(reasonCodes(r), ",") != "document_cpf_mismatch" || get(r, "clientResults", "document", "type") != "CNH" ||
 		get(r, "clientResults", "document", "cpfMatch") != false || get(r, "clientResults", "document", "ocr", "categoria") != "B" ||
 		len(get(r, "clientResults", "document", "fileUrls").([]any)) != 2 {
@@ -694,7 +700,7 @@ func TestByClientDocuments(t *testing.T) {
 		t.Fatalf("document create: %d %v", status, res)
 	}
 	docProcess := p["id"].(string)
-	status, _, r := b.api.do("GET", "/v1/processes/"+docProcess, b.demo, nil, nil)
+	status, _, r := b.api.do("GET", "/v1/processes/"+docProcess+"?include=documents", b.demo, nil, nil)
 	if status != 200 || r["state"] != "finished" || get(r, "decision", "outcome") != "approved" || get(r, "clientResults", "document", "type") != "RG" ||
 		get(r, "clientResults", "document", "cpfMatch") != true || get(r, "clientResults", "document", "ocr", "numero") != "4815162342" {
 		t.Fatalf("document read: %d %v", status, r)
@@ -738,10 +744,28 @@ func TestByClientDocuments(t *testing.T) {
 	if st := b.stored(cnhProcess); st.State != domain.StateFinished || st.Decision.Outcome != domain.OutcomeApproved {
 		t.Fatalf("after the webhook: %+v", st)
 	}
+	// The worker recorded the result without the OCR content and links: a read answers it
+	// from the store; the include asks Unico for them.
 	if status, _, r := b.api.do("GET", "/v1/processes/"+cnhProcess, b.demo, nil, nil); status != 200 || get(r, "clientResults", "document", "type") != "CNH" ||
-		get(r, "clientResults", "document", "ocr", "categoria") != "B" {
+		r["source"] != "store" || get(r, "clientResults", "document", "ocr") != nil || get(r, "clientResults", "document", "fileUrls") != nil {
 		t.Fatalf("CNH read: %d %v", status, r)
 	}
+	if status, _, r := b.api.do("GET", "/v1/processes/"+cnhProcess+"?include=documents", b.demo, nil, nil); status != 200 || get(r, "clientResults", "document", "type") != "CNH" ||
+		get(r, "clientResults", "document", "ocr", "categoria") != "B" || r["source"] != "unico" {
+		t.Fatalf("CNH read with the documents: %d %v", status, r)
+	}
+	// Unico's retention passed (410, with or without a status-5 body): the documents are gone,
+	// the recorded result stands.
+	for _, body := range []string{`{"Error":{"code":"41000","description":"gone"}}`, `{"id":"` + cnhProcess + `","status":5}`} {
+		b.s.Sim.SetRawClientProcess(cnhProcess, 410, []byte(body))
+		if status, _, r := b.api.do("GET", "/v1/processes/"+cnhProcess+"?include=documents", b.demo, nil, nil); status != 410 || get(r, "error", "code") != "artefact_expired" {
+			t.Errorf("410 %s, include: %d %v", body, status, r)
+		}
+		if status, _, r := b.api.do("GET", "/v1/processes/"+cnhProcess, b.demo, nil, nil); status != 200 || r["state"] != "finished" || get(r, "decision", "outcome") != "approved" {
+			t.Errorf("410 %s, plain read: %d %v", body, status, r)
+		}
+	}
+	b.s.Sim.SetRawClientProcess(cnhProcess, 0, nil)
 
 	// Biometric processes that do not qualify: refused before Unico, each with its code.
 	// Another tenant's qualifying process, written through the store (the tenants "demo" and
@@ -804,8 +828,10 @@ func TestByClientDocuments(t *testing.T) {
 	b.scanTable("4815162342", "Homer Simpson", "Daniel Coelho") // OCR content is not stored either
 }
 
-// TestByClientReadFallbacks: Unico's 410 with status 5 is a result; Unico down or refusing the
-// read answers the recorded state.
+// TestByClientReadFallbacks: a final by-Client process is read from the store whatever Unico's
+// state; a read with include=documents asks Unico and says clearly when it cannot answer
+// (Unico down: 503; its retention passed, with or without a status-5 body: 410
+// artefact_expired), never replacing the recorded result.
 func TestByClientReadFallbacks(t *testing.T) {
 	b, logs := newByClient(t)
 	status, _, res := b.create(b.demo, b.body("identity", unicosim.ScenarioCPF("yes"), "", nil))
@@ -813,23 +839,45 @@ func TestByClientReadFallbacks(t *testing.T) {
 		t.Fatalf("create: %d %v", status, res)
 	}
 	id := get(res, "process", "id").(string)
+	reads := func() int { return b.unicoCalls("GET /processes/v1/{id}") }
+	before := reads()
 	b.s.Sim.InjectFault(unicosim.Fault{Method: "GET", PathPrefix: "/processes/v1/", Status: 503, Body: `{"Error":{"code":"50000","description":"down"}}`})
 	if status, _, r := b.api.do("GET", "/v1/processes/"+id, b.demo, nil, nil); status != 200 || r["source"] != "store" ||
-		get(r, "decision", "outcome") != "approved" || r["clientResults"] != nil {
-		t.Fatalf("Unico down: %d %v", status, r)
+		get(r, "decision", "outcome") != "approved" || get(r, "clientResults", "identity") != "yes" {
+		t.Fatalf("Unico down, plain read: %d %v", status, r)
+	}
+	if n := reads() - before; n != 0 {
+		t.Fatalf("a read of a final process asked Unico %d times", n)
+	}
+	// An identity process has nothing on request: the include answers the store too.
+	if status, _, r := b.api.do("GET", "/v1/processes/"+id+"?include=documents", b.demo, nil, nil); status != 200 || r["source"] != "store" {
+		t.Fatalf("Unico down, include: %d %v", status, r)
+	}
+	if n := reads() - before; n != 0 {
+		t.Fatalf("a read of a final process asked Unico %d times", n)
 	}
 	b.s.Sim.ClearFaults()
-	// A 410 without a status-5 body (retention passed) is not a result: the store answers.
-	b.s.Sim.SetRawClientProcess(id, 410, []byte(`{"Error":{"code":"41000","description":"gone"}}`))
-	if status, _, r := b.api.do("GET", "/v1/processes/"+id, b.demo, nil, nil); status != 200 || r["source"] != "store" || r["state"] != "finished" {
-		t.Fatalf("410 without status 5: %d %v", status, r)
+	// An open process (a document Unico is still processing) with Unico down: the recorded
+	// state; with the include, Unico's failure as the answer (the caller asked for Unico's data).
+	authID := b.authProcess(unicosim.ScenarioCPF("yes"))
+	status, _, res = b.create(b.demo, b.documentBody(unicosim.ScenarioCPF("yes"), authID, map[string]any{"files": []any{map[string]any{"data": b.s.Sim.NewSelfieJWT()}}}))
+	if status != 201 || get(res, "process", "state") != "processing" {
+		t.Fatalf("document create: %d %v", status, res)
 	}
-	b.s.Sim.SetRawClientProcess(id, 0, nil)
-	if status, _, r := b.api.do("GET", "/v1/processes/"+id, b.demo, nil, nil); status != 200 || r["source"] != "unico" || get(r, "clientResults", "identity") != "yes" {
-		t.Fatalf("Unico back: %d %v", status, r)
+	doc := get(res, "process", "id").(string)
+	b.s.Sim.InjectFault(unicosim.Fault{Method: "GET", PathPrefix: "/processes/v1/", Status: 503, Body: `{"Error":{"code":"50000","description":"down"}}`})
+	if status, _, r := b.api.do("GET", "/v1/processes/"+doc, b.demo, nil, nil); status != 200 || r["source"] != "store" || r["state"] != "processing" {
+		t.Fatalf("Unico down, open process: %d %v", status, r)
 	}
-	if st := b.stored(id); st.Version != 1 {
-		t.Errorf("reads of an unchanged process wrote it: version %d", st.Version)
+	if status, _, r := b.api.do("GET", "/v1/processes/"+doc+"?include=documents", b.demo, nil, nil); status != 503 || get(r, "error", "code") != "unico_unavailable" {
+		t.Fatalf("Unico down, include: %d %v", status, r)
+	}
+	b.s.Sim.ClearFaults()
+	if status, _, r := b.api.do("GET", "/v1/processes/"+id+"?include=selfies", b.demo, nil, nil); status != 400 || get(r, "error", "code") != "invalid_include" {
+		t.Fatalf("unknown include: %d %v", status, r)
+	}
+	if st := b.stored(id); st.Version != 1 || st.State != domain.StateFinished {
+		t.Errorf("reads of a final process wrote it: %+v", st)
 	}
 	b.scanLogs(logs)
 }

@@ -146,10 +146,10 @@ func TestByUnicoCreateEveryFlow(t *testing.T) {
 				if err := s.Sim.Finish(context.Background(), id, ""); err != nil {
 					t.Fatal(err)
 				}
-				status, _, view := api.do("GET", "/v1/processes/"+id, demo, nil, nil)
+				view := api.readFinal(id, demo)
 				ids, _ := get(view, "signature", "documentIds").([]any)
-				if status != 200 || get(view, "signature", "envelopeId") == nil || len(ids) != 2 {
-					t.Errorf("signature after finish: %d %v", status, view["signature"])
+				if get(view, "signature", "envelopeId") == nil || len(ids) != 2 {
+					t.Errorf("signature after finish: %v", view["signature"])
 				}
 			}
 		})
@@ -237,6 +237,7 @@ func TestByUnicoCreateWrongBodies(t *testing.T) {
 		{"unknown flow", "idmagic", func(map[string]any) {}, "invalid_flow"},
 		{"no flow", "", func(b map[string]any) { delete(b, "flow") }, "flow_required"},
 		{"bad purpose", "id", func(b map[string]any) { b["purpose"] = "onboarding" }, "invalid_purpose"},
+		{"no purpose", "id", func(b map[string]any) { delete(b, "purpose") }, "purpose_required"},
 		{"negative expiry", "id", func(b map[string]any) { b["expiresInSeconds"] = -5 }, "invalid_expires_in"},
 		{"expiry over 90 days", "id", func(b map[string]any) { b["expiresInSeconds"] = 91 * 24 * 3600 }, "invalid_expires_in"},
 		{"companyBranchId not a UUID", "id", func(b map[string]any) { b["companyBranchId"] = "main branch" }, "invalid_company_branch_id"},
@@ -369,11 +370,25 @@ func TestByUnicoSeedsThroughRead(t *testing.T) {
 			// so that the gateway has a stored process (tenant, flow) to read for it.
 			s.Sim.SetRawProcess(id, bytes.ReplaceAll(c.raw, []byte(sp["id"].(string)), []byte(id)))
 
-			status, _, v := api.do("GET", "/v1/processes/"+id, demo, nil, nil)
+			status, v := api.readLive(id, demo)
 			if status != http.StatusOK || v["source"] != "unico" {
 				t.Fatalf("read: %d %v", status, v)
 			}
 			checkSeedView(t, sp, v)
+			// Recorded with the final state: a read from the store answers the same, field for
+			// field, but for the on-request parts; with the include it answers it whole.
+			before := s.Sim.Stats().Calls["GET /client/v1/process/{id}"]
+			_, _, stored := api.do("GET", "/v1/processes/"+id, demo, nil, nil)
+			if stored["source"] != "store" || s.Sim.Stats().Calls["GET /client/v1/process/{id}"] != before {
+				t.Fatalf("the read of a final process asked Unico: %v", stored)
+			}
+			if a, b := mustJSON(withoutOnRequest(v)), mustJSON(withoutOnRequest(stored)); a != b {
+				t.Errorf("stored answer differs from the live one:\nlive   %s\nstored %s", a, b)
+			}
+			// (A process without documents has nothing on request: that read answers the store.)
+			if _, again := api.readLive(id, demo); mustJSON(withoutSource(again)) != mustJSON(withoutSource(v)) {
+				t.Errorf("include=documents after finalization differs:\nfirst %s\nagain %s", mustJSON(v), mustJSON(again))
+			}
 			if get(v, "decision", "outcome") != string(c.outcome) || firstReason(v) != c.reason {
 				t.Errorf("decision %v, want %s %s", v["decision"], c.outcome, c.reason)
 			}
@@ -400,7 +415,7 @@ func TestByUnicoSeedsThroughRead(t *testing.T) {
 		}
 		_ = json.Unmarshal(raw, &sp)
 		s.Sim.SetRawProcess(id, bytes.ReplaceAll(raw, []byte(sp.Process.ID), []byte(id))) // id replaced: see above
-		_, _, v := api.do("GET", "/v1/processes/"+id, demo, nil, nil)
+		_, v := api.readLive(id, demo)
 		docs, _ := v["documents"].([]any)
 		if len(docs) != 1 {
 			t.Fatalf("%s: documents %v", c.seed, v["documents"])
@@ -415,6 +430,21 @@ func TestByUnicoSeedsThroughRead(t *testing.T) {
 	if found := logging.FindPII(logs.String(), "73689290074", "Luke Skywalker", "Homer Simpson", "Daniel Coelho Da Costa", "luke@unico.co"); len(found) > 0 {
 		t.Fatalf("personal data of the seeds in logs: %v", found)
 	}
+}
+
+func withoutSource(v map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, x := range v {
+		if k != "source" {
+			out[k] = x
+		}
+	}
+	return out
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 func firstReason(v map[string]any) string {
@@ -582,6 +612,7 @@ func TestByUnicoScenarioDecisions(t *testing.T) {
 		{"id", "retry_liveness_unspecified", domain.OutcomeRetry, domain.ReasonLivenessMissing},
 		{"id", "retry_auth_unspecified", domain.OutcomeRetry, domain.ReasonIdentityMissing},
 		{"id", "retry_score_divergence", domain.OutcomeRetry, domain.ReasonRiskScoreDivergence},
+		{"id", "review_inconclusive", domain.OutcomeReview, domain.ReasonIdentityInconclusive},
 		// Flow families that decide on other results.
 		{"idlive", "approved", domain.OutcomeApproved, domain.ReasonLivenessConfirmed},
 		{"idlive", "rejected_liveness", domain.OutcomeRejected, domain.ReasonLivenessFailed},
@@ -608,9 +639,9 @@ func TestByUnicoScenarioDecisions(t *testing.T) {
 			if err := s.Sim.Finish(context.Background(), id, ""); err != nil {
 				t.Fatal(err)
 			}
-			status, _, v := api.do("GET", "/v1/processes/"+id, demo, nil, nil)
-			if status != 200 || get(v, "decision", "outcome") != string(r.outcome) || firstReason(v) != r.reason {
-				t.Fatalf("read: %d decision %v, want %s %s", status, v["decision"], r.outcome, r.reason)
+			v := api.readFinal(id, demo)
+			if get(v, "decision", "outcome") != string(r.outcome) || firstReason(v) != r.reason {
+				t.Fatalf("read: decision %v, want %s %s", v["decision"], r.outcome, r.reason)
 			}
 			want := domain.StateFinished
 			if r.scenario == "failed" {
@@ -639,7 +670,7 @@ func TestByUnicoRiskScoreThresholdIsConfiguration(t *testing.T) {
 	if err := s.Sim.Finish(context.Background(), id, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, v := api.do("GET", "/v1/processes/"+id, demo, nil, nil); get(v, "decision", "outcome") != "review" || firstReason(v) != domain.ReasonScoreBelowThreshold {
+	if v := api.readFinal(id, demo); get(v, "decision", "outcome") != "review" || firstReason(v) != domain.ReasonScoreBelowThreshold {
 		t.Fatalf("score 50 with threshold 60: %v", v["decision"])
 	}
 }
@@ -681,7 +712,8 @@ func doRaw(t *testing.T, base, method, path, key string, body any) rawResponse {
 
 func signDocIDs(t *testing.T, api client, key, id string) []string {
 	t.Helper()
-	status, _, v := api.do("GET", "/v1/processes/"+id, key, nil, nil)
+	v := api.readFinal(id, key)
+	status := 200
 	var out []string
 	for _, d := range asList(get(v, "signature", "documentIds")) {
 		out = append(out, d.(string))
@@ -948,7 +980,7 @@ func TestByUnicoSetDocument(t *testing.T) {
 	if err := s.Sim.Finish(context.Background(), id, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, v := api.do("GET", "/v1/processes/"+id, demo, nil, nil); v["state"] != "finished" || get(v, "decision", "outcome") != "approved" {
+	if v := api.readFinal(id, demo); v["state"] != "finished" || get(v, "decision", "outcome") != "approved" {
 		t.Fatalf("after finish: %v", v)
 	}
 
@@ -1075,7 +1107,7 @@ func checkUnicoError(t *testing.T, status int, hdr http.Header, res map[string]a
 // TestByUnicoUnknownValuesKept: enum values the gateway does not know are kept verbatim in the
 // answer, logged, and decided "review" (never a 500, never dropped).
 func TestByUnicoUnknownValuesKept(t *testing.T) {
-	s, logs := startStackWith(t, nil)
+	s, logs := startStackWith(t, refreshEveryRead)
 	api := client{t, s.APIURL}
 	demo := s.Tenants[0].APIKey
 	id, _ := create(t, api, demo, flowBody("id", unicosim.ScenarioCPF("approved"), ""))
@@ -1089,6 +1121,11 @@ func TestByUnicoUnknownValuesKept(t *testing.T) {
 		get(v, "results", "authenticationInfo", "livenessResult") != "LIVENESS_RESULT_MAYBE" ||
 		get(v, "decision", "outcome") != "review" || firstReason(v) != domain.ReasonUnknownResult {
 		t.Fatalf("unknown values: %d %v", status, v)
+	}
+	// Recorded as they came: the stored answer keeps them too.
+	if _, _, stored := api.do("GET", "/v1/processes/"+id, demo, nil, nil); stored["source"] != "store" ||
+		get(stored, "unico", "result") != "PROCESS_RESULT_SOMETHING_NEW" || get(stored, "results", "authenticationInfo", "livenessResult") != "LIVENESS_RESULT_MAYBE" {
+		t.Fatalf("unknown values, stored: %v", stored)
 	}
 	if !strings.Contains(logs.String(), "PROCESS_RESULT_SOMETHING_NEW") || !strings.Contains(logs.String(), "LIVENESS_RESULT_MAYBE") {
 		t.Fatal("unknown enum values were not logged")

@@ -1,7 +1,8 @@
 // Package devstack runs the whole gateway on loopback with no AWS account and no Unico
 // credentials: DynamoDB Local, the local Secrets Manager endpoint, the Unico simulator, and the
 // three functions behind the API Gateway emulator, with the worker, sweeper and notifier driven by
-// DynamoDB Local's stream and local schedules (async.go). The local command (local/cmd/devstack) and
+// DynamoDB Local's stream and local schedules (async.go), and the token refresher writing the
+// shared token secret the functions read (tokens.go), as in the deployed stack. The local command (local/cmd/devstack) and
 // the end-to-end tests both use it, so what a developer tries by hand is what CI tests.
 package devstack
 
@@ -95,6 +96,9 @@ type Stack struct {
 	// round-trip budget per request.
 	DynamoDBOps *OpCounter
 	Async       *Async // the worker, sweeper and notifier and what drives them (async.go)
+	// TokenRefresher is the token refresher function (tokens.go), the one writer of the shared
+	// token secret Config.TokenSecretID; nil when a test's Customize cleared that id.
+	TokenRefresher *TokenRefresher
 
 	closers []func()
 }
@@ -230,10 +234,17 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if err := s.configureAsync(&cfg, o); err != nil {
 		return nil, err
 	}
+	// Token sharing, as deployed: the functions read the token secret its refresher writes.
+	cfg.TokenSecretID = TokenSecretID
 	if o.Customize != nil {
 		o.Customize(&cfg)
 	}
 	s.Config = cfg
+	if cfg.TokenSecretID != "" {
+		if err := s.startTokenSharing(ctx, cfg, o, awsCfg); err != nil {
+			return nil, err
+		}
+	}
 
 	// The functions: one gateway each, like separate Lambda containers.
 	s.Functions = map[string]*gateway.Gateway{}

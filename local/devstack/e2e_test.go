@@ -79,6 +79,56 @@ func (c client) do(method, path, apiKey string, headers map[string]string, body 
 	return res.StatusCode, res.Header, out
 }
 
+// readFinal reads a process until it is final and returns that answer. After the person
+// finishes, the final state reaches the store through the webhook and the worker (or a read's
+// refresh): the read right after Finish may still answer the stored open state, so a test waits
+// for the condition, with a bound, instead of assuming one read sees it.
+func (c client) readFinal(id, apiKey string) map[string]any {
+	c.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		status, _, v := c.do("GET", "/v1/processes/"+id, apiKey, nil, nil)
+		if status == http.StatusOK {
+			if st, _ := v["state"].(string); domain.State(st).Final() {
+				return v
+			}
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("process %s not final after 30 s: %d %v", id, status, v)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// refreshEveryRead makes every read of an open process ask Unico (ReadRefresh of a nanosecond):
+// for tests about what Unico's answer becomes through a read, not about the read's budget.
+func refreshEveryRead(c *gateway.Config) { c.ReadRefresh = time.Nanosecond }
+
+// readLive reads a process with include=documents: from Unico, on-request parts included.
+func (c client) readLive(id, apiKey string) (int, map[string]any) {
+	c.t.Helper()
+	status, _, v := c.do("GET", "/v1/processes/"+id+"?include=documents", apiKey, nil, nil)
+	return status, v
+}
+
+// withoutOnRequest is a read's answer without what only include=documents shows (OCR content,
+// document links) and without source: what a stored answer must equal.
+func withoutOnRequest(v map[string]any) map[string]any {
+	raw, _ := json.Marshal(v)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	delete(out, "source")
+	for _, d := range asList(out["documents"]) {
+		delete(d.(map[string]any), "ocr")
+		delete(d.(map[string]any), "downloadUrl")
+	}
+	if d, ok := get(out, "clientResults", "document").(map[string]any); ok {
+		delete(d, "ocr")
+		delete(d, "fileUrls")
+	}
+	return out
+}
+
 func get(m map[string]any, path ...string) any {
 	var v any = m
 	for _, p := range path {
@@ -179,11 +229,17 @@ func TestEndToEndHostedVerification(t *testing.T) {
 	if p.State != domain.StateFinished || p.Decision.Outcome != domain.OutcomeApproved || p.UnicoResult != "PROCESS_RESULT_OK" || p.Version != 2 {
 		t.Fatalf("stored after webhook: %+v", p)
 	}
+	// The worker recorded Unico's results with the final state: the read answers them from the
+	// store, without asking Unico.
+	readsBefore := s.Sim.Stats().Calls["GET /client/v1/process/{id}"]
 	status, _, res = api.do("GET", "/v1/processes/"+id, demo, nil, nil)
 	if status != 200 || get(res, "state") != "finished" || get(res, "decision", "outcome") != "approved" ||
 		get(res, "unico", "result") != "PROCESS_RESULT_OK" || get(res, "results", "authenticationInfo", "livenessResult") != "LIVENESS_RESULT_LIVE" ||
-		get(res, "source") != "unico" || get(res, "finishedAt") == nil {
+		get(res, "source") != "store" || get(res, "finishedAt") == nil || get(res, "checkedAt") == nil {
 		t.Fatalf("read after finish: %d %v", status, res)
+	}
+	if n := s.Sim.Stats().Calls["GET /client/v1/process/{id}"] - readsBefore; n != 0 {
+		t.Fatalf("the read of a final process asked Unico %d times", n)
 	}
 
 	// List: the tenant sees it, the other tenant does not.

@@ -29,7 +29,7 @@ import (
 var suiteLogs = &logScan{}
 
 func TestMain(m *testing.M) {
-	code := dynamolocaltest.Main(m, &ddb)
+	code := dynamolocaltest.MainThen(m, &ddb, func() int { return storeScan(os.Stderr) })
 	os.Exit(suiteLogs.verdict(code, os.Stderr))
 }
 

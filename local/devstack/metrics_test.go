@@ -20,7 +20,7 @@ import (
 // calls by status class, decisions by outcome, and the webhook lag, all with the Stack dimension
 // and at most one more from a fixed set; no record carries a CPF, a name, a selfie, a key or an id.
 func TestMetricsFromTheFunctions(t *testing.T) {
-	s, logs := startStack(t)
+	s, logs := startStackWith(t, refreshEveryRead)
 	api := client{t, s.APIURL}
 	demo := s.Tenants[0].APIKey
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -42,8 +42,15 @@ func TestMetricsFromTheFunctions(t *testing.T) {
 	if status, _, res := api.do("GET", "/v1/processes/"+id, demo, nil, nil); status != 200 || get(res, "decision", "outcome") != "approved" {
 		t.Fatalf("read: %d %v", status, res)
 	}
+	// A read of an open process asks Unico (every read, in this stack): Unico's 429 is
+	// counted and the read answers the store.
+	status, _, res = api.do("POST", "/v1/processes", demo, map[string]string{"Idempotency-Key": "metrics-open"}, createBody(cpf))
+	openID, _ := get(res, "process", "id").(string)
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %v", status, res)
+	}
 	s.Sim.InjectFault(unicosim.Fault{Method: "GET", PathPrefix: "/client/v1/process/", Status: 429, RetryAfter: "1", Times: 1})
-	if status, _, res := api.do("GET", "/v1/processes/"+id, demo, nil, nil); status != 200 || get(res, "source") != "store" {
+	if status, _, res := api.do("GET", "/v1/processes/"+openID, demo, nil, nil); status != 200 || get(res, "source") != "store" {
 		t.Fatalf("read while Unico throttles: %d %v", status, res)
 	}
 	if status, _, _ := api.do("GET", "/v1/processes/00000000-0000-4000-8000-000000000000", demo, nil, nil); status != 404 {
@@ -83,7 +90,7 @@ func TestMetricsFromTheFunctions(t *testing.T) {
 		name, dim, value string
 		want             float64
 	}{
-		{metrics.Requests, metrics.DimensionRoute, "POST /v1/processes", 2},
+		{metrics.Requests, metrics.DimensionRoute, "POST /v1/processes", 3},
 		{metrics.Requests, metrics.DimensionRoute, "GET /v1/processes/{id}", 3},
 		{metrics.Requests4xx, metrics.DimensionRoute, "GET /v1/processes/{id}", 1},
 		{metrics.Requests, metrics.DimensionRoute, "POST /webhooks/unico", 1},
@@ -96,7 +103,7 @@ func TestMetricsFromTheFunctions(t *testing.T) {
 			t.Errorf("%s{%s=%q} = %v, want %v", c.name, c.dim, c.value, got, c.want)
 		}
 	}
-	// Unico answered 2xx to the create, the worker's read, one gateway read and the by-Client create.
+	// Unico answered 2xx to the two creates, the worker's read and the by-Client create.
 	if got := sum(metrics.UnicoCalls, metrics.DimensionStatus, metrics.Status2xx); got < 4 {
 		t.Errorf("UnicoCalls{Status=2xx} = %v, want at least 4", got)
 	}

@@ -11,7 +11,7 @@ import (
 
 // SAMTokenSecretID is the shared token secret the functions use under sam local (the stack's
 // TokenSecret): `sam local invoke TokenRefresherFunction` fills it, the API functions read it.
-const SAMTokenSecretID = "unico-gateway/token"
+const SAMTokenSecretID = TokenSecretID
 
 // SAMEnv returns the variables of a `sam local --env-vars` file (applied to every function)
 // that point the functions in their containers at this stack: every address with 127.0.0.1
@@ -49,7 +49,9 @@ func (s *Stack) SAMEnv(containerHost string) map[string]string {
 // WriteSAMEnv writes the SAMEnv file to path and creates the shared token secret it names.
 func (s *Stack) WriteSAMEnv(path, containerHost string) error {
 	if s.Secrets != nil {
-		s.Secrets.Put(SAMTokenSecretID, tokenshare.EmptyDocument)
+		if _, _, ok := s.Secrets.Current(SAMTokenSecretID); !ok { // the local refresher may have filled it
+			s.Secrets.Put(SAMTokenSecretID, tokenshare.EmptyDocument)
+		}
 	}
 	b, err := json.MarshalIndent(map[string]any{"Parameters": s.SAMEnv(containerHost)}, "", "  ")
 	if err != nil {

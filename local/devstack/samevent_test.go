@@ -15,7 +15,7 @@ import (
 	"github.com/unicogw/gateway/shared/lambdaproxy"
 )
 
-// TestSAMInvokeEvent runs events/get.json (the README's `sam local invoke` example) through the
+// TestSAMInvokeEvent runs events/get.json (docs/sam-and-localstack.md's `sam local invoke` example) through the
 // get function's Lambda handler, so the sample event stays a valid REST API proxy event.
 func TestSAMInvokeEvent(t *testing.T) {
 	s, _ := startStack(t)
@@ -33,7 +33,7 @@ func TestSAMInvokeEvent(t *testing.T) {
 	}
 }
 
-// TestSAMScheduledEvent runs events/scheduled.json (the README's `make sam-invoke` event for
+// TestSAMScheduledEvent runs events/scheduled.json (docs/sam-and-localstack.md's `make sam-invoke` event for
 // the scheduled functions) through the sweeper's Lambda handler: it is an EventBridge event the
 // handler accepts.
 func TestSAMScheduledEvent(t *testing.T) {

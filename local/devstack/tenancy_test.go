@@ -16,6 +16,7 @@ var isolationBodies = map[string]string{
 	"POST /v1/processes/{id}/redact":        `{}`,
 	"PUT /v1/processes/{id}/document":       `{"duiType":"DUI_TYPE_BR_CPF","duiValue":"73689290074"}`,
 	"POST /v1/processes/{id}/notifications": `{}`,
+	"POST /v1/processes/{id}/review":        `{"outcome":"approved","reason":"isolation check","reviewer":"op-1"}`,
 }
 
 // processRoutes are the routes that address one process (they carry {id} and need an API key).
@@ -68,8 +69,10 @@ func TestTenantIsolation(t *testing.T) {
 		calls := unicoCalls(s)
 		for _, r := range routes {
 			body := isolationBodies[r.Method+" "+r.Path]
-			status, _, res := api.do(r.Method, routePath(r, victimID), key, nil, body)
-			uStatus, _, uRes := api.do(r.Method, routePath(r, unknown), key, nil, body)
+			// A fresh Idempotency-Key per request (the routes that require one, such as the
+			// review, check it before the process).
+			status, _, res := api.do(r.Method, routePath(r, victimID), key, idemKey("iso"), body)
+			uStatus, _, uRes := api.do(r.Method, routePath(r, unknown), key, idemKey("iso"), body)
 			if status != http.StatusNotFound || get(res, "error", "code") != "process_not_found" {
 				t.Errorf("%s as %s on %s's process: %d %v (want 404 process_not_found; a route that needs a body gets one in isolationBodies)",
 					r.Method+" "+r.Path, tenant, victim, status, res)

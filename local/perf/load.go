@@ -69,7 +69,9 @@ func Run(ctx context.Context, client *http.Client, p Phase) Result {
 				lat = append(lat, local...)
 				mu.Unlock()
 			}()
-			for ctx.Err() == nil && time.Now().Before(deadline) {
+			// Each worker sends at least one request: on a loaded machine a worker may first run
+			// after the deadline, and a phase must still measure something.
+			for first := true; ctx.Err() == nil && (first || time.Now().Before(deadline)); first = false {
 				i := int(next.Add(1)) - 1
 				if i >= p.MaxRequests {
 					return

@@ -32,10 +32,13 @@ func TestSuiteSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Endpoints) != 5 || len(rep.Trips) != 5 || len(rep.Overhead) != 3 || len(rep.ColdStarts) != len(FunctionNames) {
+	if len(rep.Endpoints) != 5 || len(rep.Trips) != 5 || len(rep.Overhead) != 3 || len(rep.ReadVsStore) != 2 || len(rep.ColdStarts) != len(FunctionNames) {
 		t.Fatalf("report: %+v", rep)
 	}
-	for _, r := range append(rep.Endpoints, rep.Overhead...) {
+	if rep.ReadRatio() <= 0 {
+		t.Errorf("no read/GetItem ratio: %+v", rep.ReadVsStore)
+	}
+	for _, r := range append(append(rep.Endpoints, rep.Overhead...), rep.ReadVsStore...) {
 		if r.Requests != 12 || r.Errors != 0 || r.P50 <= 0 {
 			t.Errorf("%s: %+v", r.Name, r)
 		}
@@ -43,7 +46,7 @@ func TestSuiteSmall(t *testing.T) {
 	want := map[string]string{
 		"POST /v1/processes (create, by Unico)":  "map[PutItem:1 TransactWriteItems:1] map[POST /client/v1/process:1]",
 		"POST /v1/processes (create, by Client)": "map[PutItem:1 TransactWriteItems:1] map[POST /processes/v1:1]",
-		"GET /v1/processes/{id} (read)":          "map[GetItem:1] map[GET /client/v1/process/{id}:1]",
+		"GET /v1/processes/{id} (read)":          "map[GetItem:1] map[]",
 		"GET /v1/processes (list)":               "map[Query:1] map[]",
 		"POST /webhooks/unico (webhook)":         "map[TransactWriteItems:1] map[]",
 	}
@@ -58,7 +61,7 @@ func TestSuiteSmall(t *testing.T) {
 		}
 	}
 	md := rep.Markdown()
-	for _, s := range []string{"Machine: ", "| tokenrefresher | EventBridge: scheduled event |", "Ratio gateway/direct", "| POST /webhooks/unico (webhook) | TransactWriteItems 1.00 | none | 0 | 0 |"} {
+	for _, s := range []string{"Machine: ", "| tokenrefresher | EventBridge: scheduled event |", "Ratio gateway/direct", "Ratio gateway read / raw GetItem: ", "| POST /webhooks/unico (webhook) | TransactWriteItems 1.00 | none | 0 | 0 |"} {
 		if !strings.Contains(md, s) {
 			t.Errorf("report lacks %q:\n%s", s, md)
 		}

@@ -148,7 +148,8 @@ func TestScenarioCPFsAreValidAndDistinct(t *testing.T) {
 	}
 	for _, must := range []string{"approved", "approved_by_score", "retry_score_zero", "rejected_liveness", "rejected_identity",
 		"rejected_fraudster", "error", "failed", "expired", "selfie_forbidden", "yes", "no", "inconclusive", "not_live",
-		"fraudster", "error_status5", "matched_token", "matched_authenticated", "not_matched_token", "not_matched_authenticated"} {
+		"fraudster", "error_status5", "matched_token", "matched_authenticated", "not_matched_token", "not_matched_authenticated",
+		"review_inconclusive"} {
 		if ScenarioCPF(must) == "" {
 			t.Errorf("missing scenario %s", must)
 		}
@@ -229,5 +230,16 @@ func TestConcurrentUse(t *testing.T) {
 	st := f.sim.Stats()
 	if st.TokenMints != 16 || st.Calls["POST /client/v1/process"] != 160 || st.WebhooksDelivered != 160 || st.Calls["POST /processes/v1"] != 160 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestReviewScenariosExist(t *testing.T) {
+	if len(ReviewScenarios()) == 0 {
+		t.Fatal("no review scenarios")
+	}
+	for _, r := range ReviewScenarios() {
+		if ScenarioCPF(r.Scenario) == "" || r.Flow == "" || r.Reason == "" || (r.Integration != byUnico && r.Integration != byClient) {
+			t.Errorf("review scenario %+v: unknown scenario or missing field", r)
+		}
 	}
 }

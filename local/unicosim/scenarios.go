@@ -46,6 +46,7 @@
 //	retry_liveness_unspecified  10000001333  OK                UNSPECIFIED UNSPECIFIED    -             -
 //	retry_auth_unspecified      10000001414  OK                LIVE       UNSPECIFIED     INCONCLUSIVE* -
 //	retry_score_divergence      10000001503  INVALID_IDENTITY  LIVE       UNSPECIFIED     INCONCLUSIVE* -
+//	review_inconclusive         10000001686  OK                LIVE       INCONCLUSIVE    INCONCLUSIVE* - (no score: review)
 //
 // (*) identityFraudstersResult is INCONCLUSIVE only for …trust flows; otherwise UNSPECIFIED. Without
 // liveness (NOT_LIVE/UNSPECIFIED) every capability result is UNSPECIFIED.
@@ -77,6 +78,10 @@
 // By-Unico scenario CPFs used by Client map to the closest answer (approved → yes, approved_by_score →
 // inconclusive with score 50, rejected_identity → no, rejected_liveness → not_live, rejected_fraudster
 // → fraudster, error and failed → status 5, …) and by-Client CPFs used by Unico map back the same way.
+//
+// The scenarios whose verification ends in review (a person decides, POST
+// /v1/processes/{id}/review) are listed, with the flow or capability that gets there, by
+// ReviewScenarios (review.go).
 //
 // # Behaviour worth knowing
 //
@@ -189,6 +194,7 @@ var (
 	uNoLive   = unicoOutcome{state: stFinished, result: resOK, liveness: "UNSPECIFIED", auth: "UNSPECIFIED", bioToken: "UNSPECIFIED"}
 	uNoAuth   = unicoOutcome{state: stFinished, result: resOK, liveness: "LIVE", auth: "UNSPECIFIED", bioToken: "UNSPECIFIED"}
 	uDiverge  = unicoOutcome{state: stFinished, result: resInvalidIdentity, liveness: "LIVE", auth: "UNSPECIFIED", bioToken: "UNSPECIFIED"}
+	uInconc   = unicoOutcome{state: stFinished, result: resOK, liveness: "LIVE", auth: "INCONCLUSIVE", bioToken: "POSITIVE"}
 
 	cYes      = clientOutcome{status: 3, unicoID: "yes", live: true, match: true}
 	cNo       = clientOutcome{status: 3, unicoID: "no", live: true}
@@ -206,6 +212,7 @@ var (
 	cNoMatchA = clientOutcome{status: 3, unicoID: "no", live: true, match: false, authShape: true}
 	cPending  = clientOutcome{status: 3, unicoID: "yes", live: true, match: true, inProgress: true}
 	cCanceled = clientOutcome{status: 4}
+	cIncNone  = clientOutcome{status: 3, unicoID: "inconclusive", live: true, match: true}
 )
 
 func withSelfieForbidden(o unicoOutcome) unicoOutcome { o.selfieForbidden = true; return o }
@@ -232,6 +239,7 @@ var scenarioDefs = []scenarioDef{
 	{Scenario{"retry_liveness_unspecified", "10000001333", byUnico, "FINISHED, OK, liveness UNSPECIFIED (retry)"}, uNoLive, cYes},
 	{Scenario{"retry_auth_unspecified", "10000001414", byUnico, "FINISHED, OK, LIVE, authentication UNSPECIFIED (retry)"}, uNoAuth, cYes},
 	{Scenario{"retry_score_divergence", "10000001503", byUnico, "FINISHED, INVALID_IDENTITY, LIVE, authentication UNSPECIFIED (risk-score divergence: retry)"}, uDiverge, cDiverge},
+	{Scenario{"review_inconclusive", "10000001686", byUnico, "FINISHED, OK, LIVE, INCONCLUSIVE, no score (review: a person decides)"}, uInconc, cIncNone},
 
 	{Scenario{"yes", "20000000108", byClient, "status 3, unicoId yes (default for any other valid CPF)"}, uApproved, cYes},
 	{Scenario{"no", "20000000299", byClient, "status 3, unicoId no"}, uNegative, cNo},

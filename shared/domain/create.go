@@ -76,6 +76,9 @@ func hostedRequest(in CreateRequest) (unico.CreateProcessRequest, string, error)
 		return out, "", invalid("invalid_flow", "flow is not a Unico flow.")
 	}
 	purpose := strings.ToLower(strings.TrimSpace(in.Purpose))
+	if purpose == "" {
+		return out, "", invalid("purpose_required", "purpose is required: one of creditprocess, biometryonboarding, carpurchase, ageverification.")
+	}
 	if !purposes[purpose] {
 		return out, "", invalid("invalid_purpose", "purpose must be one of creditprocess, biometryonboarding, carpurchase, ageverification.")
 	}

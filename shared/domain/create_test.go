@@ -23,6 +23,8 @@ func TestHostedRequestValidation(t *testing.T) {
 		{"bad flow", func(r *CreateRequest) { r.Flow = "idfoo" }, "invalid_flow"},
 		{"custom flow", func(r *CreateRequest) { r.Flow = "idunicodocs_r2"; r.Person = nil }, ""},
 		{"bad purpose", func(r *CreateRequest) { r.Purpose = "onboarding" }, "invalid_purpose"},
+		{"no purpose", func(r *CreateRequest) { r.Purpose = "" }, "purpose_required"},
+		{"blank purpose", func(r *CreateRequest) { r.Purpose = "  " }, "purpose_required"},
 		{"bad cpf", func(r *CreateRequest) { r.Person.CPF = "73689290075" }, "invalid_cpf"},
 		{"no person", func(r *CreateRequest) { r.Person = nil }, "person_required"},
 		{"long name", func(r *CreateRequest) { r.Person.Name = strings.Repeat("a", 51) }, "name_too_long"},

@@ -22,7 +22,10 @@ func (s *Service) List(ctx context.Context, q ListQuery) (ListResult, error) {
 	if !q.CreatedFrom.IsZero() && !q.CreatedTo.IsZero() && q.CreatedTo.Before(q.CreatedFrom) {
 		return ListResult{}, invalid("invalid_date_range", "createdTo is before createdFrom.")
 	}
-	page, err := s.lister.ListProcesses(ctx, q)
+	if err := checkReviewFilters(q); err != nil {
+		return ListResult{}, err
+	}
+	page, err := s.listPage(ctx, q)
 	if err != nil {
 		return ListResult{}, err
 	}

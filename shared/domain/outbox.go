@@ -30,6 +30,9 @@ type OutboundData struct {
 	ClientReference string      `json:"clientReference,omitempty"`
 	CreatedAt       time.Time   `json:"createdAt"`
 	FinishedAt      *time.Time  `json:"finishedAt,omitempty"`
+	// process.reviewed (review.go): the review (without its reason) and the decision it replaced.
+	Review            *ReviewView `json:"review,omitempty"`
+	AutomaticDecision *Decision   `json:"automaticDecision,omitempty"`
 }
 
 // EventID is the outbound event id of a process (the webhook-id header): one event per process.
@@ -54,8 +57,9 @@ func newOutboundEvent(p Process, now time.Time) OutboundEvent {
 	if pl.Timestamp.IsZero() {
 		pl.Timestamp = now.UTC()
 	}
+	id := reviewOutbound(p, v, &pl)
 	body, _ := json.Marshal(pl)
-	return OutboundEvent{ID: EventID(p.ID), ProcessID: p.ID, Tenant: p.Tenant, Type: pl.Type, Payload: body,
+	return OutboundEvent{ID: id, ProcessID: p.ID, Tenant: p.Tenant, Type: pl.Type, Payload: body,
 		Status: EventPending, NextAttemptAt: now, CreatedAt: now, KeepUntil: p.RetainUntil}
 }
 

@@ -101,6 +101,10 @@ type ListQuery struct {
 	CreatedTo       time.Time
 	Limit           int
 	Cursor          string
+	// Review filters (review.go): Decision review lists the review queue, oldest first;
+	// Reviewed keeps only processes a person reviewed (true) or did not (false).
+	Decision Outcome
+	Reviewed *bool
 }
 
 // ListPage is one page; NextCursor is empty on the last page.

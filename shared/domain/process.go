@@ -90,8 +90,13 @@ type Process struct {
 	RetainUntil     time.Time // retention: TTL attribute and a check on read
 	RedactedAt      time.Time // when Service.Redact removed the personal data (Redacted is then true)
 	NextSweepAt     time.Time // while open: when the sweeper should ask Unico about it (sweep.go)
+	CheckedAt       time.Time // when Unico was last read about it (a read refreshes an open process after ReadRefresh)
+	Results         *Results  // what Unico showed when last read, without personal or expiring parts (results.go)
 	Redacted        bool
 	Version         int64 // incremented by every write; optimistic concurrency
+
+	// Review is a person's decision on a process in review (review.go); nil until then.
+	Review *Review
 }
 
 // Visible reports whether a tenant may see the process at time now.

@@ -31,6 +31,8 @@ type ProcessRedactor interface {
 // timestamp. What goes:
 //
 //   - the CPF's keyed hash and its masked form;
+//   - the reason of a person's review (review.go), free text that may name the person; the
+//     review's outcome, reviewer and time stay, and the process leaves the review queue;
 //   - the client reference: it is free text chosen by the app backend, which may well hold a
 //     customer number, an e-mail or a CPF, and the gateway cannot tell, so it is treated as
 //     personal. A redacted process is therefore no longer found by the clientReference filter

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -17,8 +16,11 @@ type Config struct {
 	IdempotencyTTL time.Duration // how long an Idempotency-Key is remembered; default 24 h
 	LockFor        time.Duration // how long an in-flight create holds its key; default 35 s
 	MinRiskScore   float64       // inconclusive identity + score >= this is approved; default 50
-	Now            func() time.Time
-	Log            *slog.Logger
+	// ReadRefresh is how long a read of an open process answers what was recorded before one
+	// read asks Unico again (read.go); default 5 s. Final processes are never read again.
+	ReadRefresh time.Duration
+	Now         func() time.Time
+	Log         *slog.Logger
 	// The asynchronous side (async.go, sync.go, sweep.go): defaults in asyncDefaults.
 	SweepAfter       time.Duration // an open process is first checked by the sweeper this long after its creation; default 15 min
 	SweepMaxInterval time.Duration // the longest pause between two sweeper checks of an open process; default 6 h
@@ -67,6 +69,9 @@ func NewService(d Deps, cfg Config) *Service {
 	}
 	if cfg.MinRiskScore == 0 {
 		cfg.MinRiskScore = 50
+	}
+	if cfg.ReadRefresh <= 0 {
+		cfg.ReadRefresh = DefaultReadRefresh
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -140,11 +145,12 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (CreateResult, boo
 		p.CPFHash, p.CPFMasked = HashCPF(hashKey, cpf), MaskCPF(cpf)
 	}
 	applyHosted(&p, up, s.cfg.MinRiskScore)
+	p.CheckedAt, p.Results = now, hostedResults(up).recordable()
 	if p.State.Rank() == 0 {
 		p.State = StateCreated
 	}
 	p.NextSweepAt = s.firstSweep(p)
-	res := CreateResult{Process: hostedView(p, &up), RedirectURL: up.UserRedirectURL, SDKToken: up.Token}
+	res := CreateResult{Process: resultsView(p, p.Results, SourceUnico), RedirectURL: up.UserRedirectURL, SDKToken: up.Token}
 	body, _ := json.Marshal(res)
 	done := &IdempotencyDone{Tenant: in.Tenant, Key: in.IdempotencyKey, Answer: StoredAnswer{Result: body}, KeepUntil: now.Add(s.cfg.IdempotencyTTL)}
 	if err := s.store.CreateProcess(settle(ctx), p, done); err != nil {
@@ -209,53 +215,6 @@ func replay(a StoredAnswer) (CreateResult, error) {
 		return CreateResult{}, &Error{Kind: KindInternal, Code: "corrupt_idempotency_record", Message: "Internal error.", Err: err}
 	}
 	return res, nil
-}
-
-// Get reads a process for its tenant: one store read, then Unico's current answer (results are
-// not stored: OCR data and short-lived links are fetched live). When Unico is unreachable the
-// stored state and decision are returned, marked as such.
-func (s *Service) Get(ctx context.Context, tenant, id string) (ProcessView, error) {
-	if !validID(id) {
-		return ProcessView{}, ErrNotFound
-	}
-	p, err := s.store.GetProcess(ctx, id)
-	if err != nil {
-		return ProcessView{}, err
-	}
-	if !p.Visible(tenant, s.cfg.Now()) {
-		return ProcessView{}, ErrNotFound
-	}
-	if p.Redacted {
-		return storedView(p), nil
-	}
-	if p.Integration == ByClient {
-		return s.getByClient(ctx, p)
-	}
-	up, err := s.hosted.GetProcess(ctx, id)
-	if err != nil {
-		e := unicoError(err)
-		s.cfg.Log.WarnContext(ctx, "unico read failed; answering from the store", slog.String("processId", id), slog.String("code", e.Code))
-		return storedView(p), nil
-	}
-	s.logUnknown(ctx, id, up)
-	next := p
-	applyHosted(&next, up, s.cfg.MinRiskScore)
-	if changed(p, next) {
-		err := s.advance(ctx, p, &next)
-		switch {
-		case errors.Is(err, ErrConditionFailed):
-			// The worker (or another read) recorded it first: show what is stored, with
-			// Unico's answer on top, so the answer agrees with the store.
-			if cur, rerr := s.store.GetProcess(ctx, id); rerr == nil {
-				next = cur
-				applyHosted(&next, up, s.cfg.MinRiskScore)
-				next.UpdatedAt, next.Version = cur.UpdatedAt, cur.Version
-			}
-		case err != nil:
-			s.cfg.Log.WarnContext(ctx, "could not record the process state", slog.String("processId", id), slog.Any("err", err))
-		}
-	}
-	return hostedView(next, &up), nil
 }
 
 // advance writes next if nobody wrote the process since prev was read (ErrConditionFailed

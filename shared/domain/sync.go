@@ -90,7 +90,7 @@ func (s *Service) syncProcess(ctx context.Context, id string, sweep bool) (syncO
 		if sweep && p.NextSweepAt.After(now) {
 			return syncSkipped, nil // a webhook or another sweep got there first
 		}
-		next, err := s.readFromUnico(ctx, p)
+		next, _, err := s.readFromUnico(ctx, p)
 		if err != nil {
 			e := unicoError(err)
 			if !retryable(e) {
@@ -139,32 +139,6 @@ func (s *Service) syncProcess(ctx context.Context, id string, sweep bool) (syncO
 		return syncUnchanged, nil
 	}
 	return syncSkipped, &Error{Kind: KindConflict, Code: CodeConflict, Message: "The process kept changing; retry.", RetryAfter: time.Second}
-}
-
-// readFromUnico reads a process from Unico and returns it with what Unico says applied (state,
-// result, decision, expiry). The one place that knows which Unico API a process lives in: by
-// Unico (hosted journeys) today; a by-Client process needs its own read here.
-func (s *Service) readFromUnico(ctx context.Context, p Process) (Process, error) {
-	if p.Integration == ByClient { // by-Client document processes finish asynchronously
-		if s.client == nil {
-			return Process{}, &Error{Kind: KindUnavailable, Code: "by_client_not_configured", Message: "This gateway is not configured for the by-Client integration."}
-		}
-		cp, err := s.client.GetClientProcess(ctx, p.Flow, p.ID, false)
-		if err != nil {
-			return Process{}, clientUnicoError(err)
-		}
-		next := p
-		applyClient(&next, cp, s.cfg.MinRiskScore, s.cfg.Now())
-		return next, nil
-	}
-	up, err := s.hosted.GetProcess(ctx, p.ID)
-	if err != nil {
-		return Process{}, err
-	}
-	s.logUnknown(ctx, p.ID, up)
-	next := p
-	applyHosted(&next, up, s.cfg.MinRiskScore)
-	return next, nil
 }
 
 // retryable reports whether an error may go away by itself (so a delivery is retried).

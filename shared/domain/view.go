@@ -7,7 +7,7 @@ import (
 )
 
 // ProcessView is what the API returns for a process: our state and decision, Unico's own
-// status, and the results read from Unico at request time (results are not stored).
+// status and results (recorded when Unico was read; OCR and document links only on request).
 type ProcessView struct {
 	ID              string         `json:"id"`
 	Integration     Integration    `json:"integration"`
@@ -27,10 +27,15 @@ type ProcessView struct {
 	ClientResults   *ClientResults `json:"clientResults,omitempty"` // by Client (byclient.go)
 	Redacted        bool           `json:"redacted,omitempty"`
 	RedactedAt      *time.Time     `json:"redactedAt,omitempty"`
-	// Source is "unico" when the results were read from Unico for this answer, "store" when
-	// Unico could not be reached (or the process is redacted) and only the recorded state and
-	// decision are shown.
-	Source string `json:"source"`
+	// A person's review (review.go): the review, and the automatic decision it replaced.
+	Review            *ReviewView `json:"review,omitempty"`
+	AutomaticDecision *Decision   `json:"automaticDecision,omitempty"`
+	// Source is "unico" when Unico was read for this answer, "store" when the answer is what
+	// was recorded the last time Unico was read (CheckedAt): a final process, an open one read
+	// again within the refresh interval, or Unico unreachable. OCR content and document links
+	// are only in an answer read from Unico with the include (ReadOptions).
+	Source    string     `json:"source"`
+	CheckedAt *time.Time `json:"checkedAt,omitempty"`
 }
 
 // UnicoStatus is Unico's own vocabulary for the process, verbatim.
@@ -95,63 +100,42 @@ func baseView(p Process) ProcessView {
 		t := p.RedactedAt
 		v.RedactedAt = &t
 	}
+	overlayReview(&v, p)
 	return v
 }
 
-// storedView answers from the store alone.
-func storedView(p Process) ProcessView {
+// storedView answers from the store alone: the state, the decision and the recorded results.
+func storedView(p Process) ProcessView { return resultsView(p, p.Results, SourceStore) }
+
+// Sources of a read's answer (ProcessView.Source).
+const (
+	SourceUnico = "unico" // Unico was read for this answer
+	SourceStore = "store" // answered from the store: what was recorded when Unico was last read (checkedAt)
+)
+
+// resultsView is the stored process with Unico's results on top, from a live answer or from
+// what was recorded: one builder for both, so that they cannot drift apart.
+func resultsView(p Process, r *Results, source string) ProcessView {
 	v := baseView(p)
-	v.Source = "store"
+	v.Source = source
+	if !p.CheckedAt.IsZero() {
+		t := p.CheckedAt
+		v.CheckedAt = &t
+	}
+	if r == nil || p.Redacted {
+		return v
+	}
+	u := r.Unico
+	u.State, u.Result = v.Unico.State, v.Unico.Result
+	v.Unico = u
+	v.Results, v.Documents, v.Signature, v.ClientResults = r.Hosted, r.Documents, r.Signature, r.Client
 	return v
 }
 
 // hostedView combines the stored process with Unico's current answer.
 func hostedView(p Process, up *unico.Process) ProcessView {
-	v := baseView(p)
-	v.Source = "unico"
 	if up == nil {
-		return v
+		return resultsView(p, nil, SourceUnico)
 	}
-	v.Unico.LastEvent, v.Unico.LastEventDescription = string(up.LastEvent), up.LastEventDescription
-	v.Unico.Purpose, v.Unico.UseCase = string(up.Purpose), string(up.UseCase)
-	for _, c := range up.Capacities {
-		v.Unico.Capacities = append(v.Unico.Capacities, string(c))
-	}
-	if up.CompanyData != nil {
-		v.Unico.CompanyBranchID, v.Unico.CompanyCountryCode = up.CompanyData.BranchID, up.CompanyData.CountryCode
-	}
-	if up.BioTokenData != nil {
-		v.Unico.BioTokenReferenceID, v.Unico.BioTokenAuthID = up.BioTokenData.ReferenceProcessID, up.BioTokenData.AuthenticationID
-	}
-	if up.State == unico.ProcessStateFinished {
-		a := up.AuthenticationInfo
-		r := &HostedResults{AuthenticationInfo: a}
-		if a.ScoreEngineResult.ScoreEnabled == unico.ScoreEnabledTrue {
-			s := a.ScoreEngineResult.Score
-			r.RiskScore = &s
-		}
-		if a.SerproResult != nil {
-			s := a.SerproResult.Score
-			r.SerproScore = &s
-		}
-		v.Results = r
-	}
-	for _, s := range up.Services {
-		for _, d := range s.Documents {
-			v.Documents = append(v.Documents, DocumentView{Type: string(unico.NormalizeDocumentCode(string(d.Doc.Code))), DocumentID: d.DocID,
-				Typified: d.Typified, CPFMatch: d.CPFMatch, FaceMatch: d.FaceMatch, Validated: d.ValidateDoc, Reused: d.ReusedDoc,
-				OCR: normalizeOCR(d.Doc.Data), DownloadURL: d.SignedURL})
-		}
-		if s.EnvelopeID != "" || len(s.DocumentIDs) > 0 {
-			if v.Signature == nil {
-				v.Signature = &SignatureView{DocumentIDs: []string{}}
-			}
-			if s.EnvelopeID != "" {
-				v.Signature.EnvelopeID = s.EnvelopeID
-			}
-			v.Signature.DocumentIDs = append(v.Signature.DocumentIDs, s.DocumentIDs...)
-			v.Signature.ConsentGranted = v.Signature.ConsentGranted || s.ConsentGranted
-		}
-	}
-	return v
+	return resultsView(p, hostedResults(*up), SourceUnico)
 }

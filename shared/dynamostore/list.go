@@ -56,6 +56,7 @@ func (s *Store) ListProcesses(ctx context.Context, q domain.ListQuery) (domain.L
 		filters = append(filters, "clientReference = :cref")
 		in.ExpressionAttributeValues[":cref"] = str(q.ClientReference)
 	}
+	filters = reviewedFilter(q, filters) // review.go
 	if len(filters) > 0 {
 		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
 	}

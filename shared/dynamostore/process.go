@@ -116,12 +116,22 @@ func encodeProcess(p domain.Process) map[string]types.AttributeValue {
 		item["retainUntil"] = str(ts(p.RetainUntil))
 		item["ttl"] = num(p.RetainUntil.Unix())
 	}
+	if !p.CheckedAt.IsZero() {
+		item["checkedAt"] = str(ts(p.CheckedAt))
+	}
+	if p.Results != nil {
+		// One JSON attribute: read whole, never queried. It holds no personal data
+		// (domain.Results.recordable).
+		results, _ := json.Marshal(p.Results)
+		item["results"] = str(string(results))
+	}
 	if p.Redacted {
 		item["redacted"] = &types.AttributeValueMemberBOOL{Value: true}
 	}
 	if !p.RedactedAt.IsZero() {
 		item["redactedAt"] = str(ts(p.RedactedAt))
 	}
+	encodeReview(item, p) // review.go
 	return item
 }
 
@@ -144,6 +154,7 @@ func decodeProcess(item map[string]types.AttributeValue) (domain.Process, error)
 		RetainUntil:     getT(item, "retainUntil"),
 		RedactedAt:      getT(item, "redactedAt"),
 		NextSweepAt:     getT(item, "nextSweepAt"),
+		CheckedAt:       getT(item, "checkedAt"),
 		Version:         getN(item, "version"),
 	}
 	if b, ok := item["redacted"].(*types.AttributeValueMemberBOOL); ok {
@@ -154,7 +165,36 @@ func decodeProcess(item map[string]types.AttributeValue) (domain.Process, error)
 			return domain.Process{}, &domain.Error{Kind: domain.KindInternal, Code: "corrupt_item", Message: "A stored process could not be read.", Err: err}
 		}
 	}
+	if r := getS(item, "results"); r != "" {
+		p.Results = new(domain.Results)
+		if err := json.Unmarshal([]byte(r), p.Results); err != nil {
+			return domain.Process{}, &domain.Error{Kind: domain.KindInternal, Code: "corrupt_item", Message: "A stored process could not be read.", Err: err}
+		}
+	}
+	if err := decodeReview(item, &p); err != nil { // review.go
+		return domain.Process{}, err
+	}
 	return p, nil
+}
+
+// ClaimRefresh sets checkedAt to now if nobody wrote the process or claimed its refresh since
+// p was read (domain.ProcessRefresher): one conditional UpdateItem that leaves the version alone,
+// so that the worker's and sweeper's conditional writes never lose to a read.
+func (s *Store) ClaimRefresh(ctx context.Context, p domain.Process, now time.Time) error {
+	cond := "#version = :v AND attribute_not_exists(#checkedAt)"
+	values := map[string]types.AttributeValue{":v": num(p.Version), ":now": str(ts(now))}
+	if !p.CheckedAt.IsZero() {
+		cond = "#version = :v AND #checkedAt = :prev"
+		values[":prev"] = str(ts(p.CheckedAt))
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: tableName(s), Key: processKey(p.ID),
+		UpdateExpression:          aws.String("SET #checkedAt = :now"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  map[string]string{"#version": "version", "#checkedAt": "checkedAt"},
+		ExpressionAttributeValues: values,
+	})
+	return storeError("UpdateItem", err)
 }
 
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }

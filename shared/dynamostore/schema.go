@@ -15,7 +15,7 @@ type TableAdmin interface {
 }
 
 // CreateTable creates the table as the CDK stack declares it (infra/), for the local stack and
-// tests: keys, both indexes, the stream and TTL. Keep the two in step; template-tests check the
+// tests: keys, the three indexes, the stream and TTL. Keep the two in step; template-tests check the
 // stack's side.
 func CreateTable(ctx context.Context, db TableAdmin, name string) error {
 	s := func(n string) types.AttributeDefinition {
@@ -27,11 +27,13 @@ func CreateTable(ctx context.Context, db TableAdmin, name string) error {
 	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:            aws.String(name),
 		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{s("pk"), s("sk"), s("gsi1pk"), s("gsi1sk"), s("gsi2pk"), s("gsi2sk")},
+		AttributeDefinitions: []types.AttributeDefinition{s("pk"), s("sk"), s("gsi1pk"), s("gsi1sk"), s("gsi2pk"), s("gsi2sk"), s("gsi3pk"), s("gsi3sk")},
 		KeySchema:            ks("pk", "sk"),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
 			{IndexName: aws.String("gsi1"), KeySchema: ks("gsi1pk", "gsi1sk"), Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
 			{IndexName: aws.String("gsi2"), KeySchema: ks("gsi2pk", "gsi2sk"), Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}},
+			// The review queue (review.go): processes waiting for a person, whole items.
+			{IndexName: aws.String(IndexReview), KeySchema: ks("gsi3pk", "gsi3sk"), Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
 		},
 		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
 	})

@@ -6,6 +6,8 @@
 //	                             processes; gsi2 = (OPEN, <nextSweepAt>#<id>) holds only open
 //	                             processes, by when the sweeper should look at them next, so a
 //	                             sweeper reads nothing but what is due (sweep.go)
+//	                             gsi3 = (RQ#<tenant>, <createdAt>#<id>) holds only processes waiting
+//	                             for a person's review, oldest first (review.go)
 //	P#<processId>, W#<key>       a webhook delivery, written before it is acknowledged (delivery.go)
 //	P#<processId>, EVT           the process's outbound event (the outbox, outbox.go); gsi2 =
 //	                             (OUTBOX, <nextAttemptAt>#<id>) while pending, (PARKED, ...) once parked

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/unicogw/gateway/shared/domain"
 )
 
 // Config is the gateway's configuration, read from the environment (names in FromEnv).
@@ -33,7 +35,9 @@ type Config struct {
 	CORSOrigins   []string
 	RetentionDays int
 	MinRiskScore  float64
-	LogLevel      slog.Level
+	// ReadRefresh: a read of an open process asks Unico again after this long (READ_REFRESH_SECONDS).
+	ReadRefresh time.Duration
+	LogLevel    slog.Level
 
 	// UnicoSignEvidencePath is GetEvidenceSign's path on the sign host, with {documentId}; ""
 	// means unicoclient.DefaultSignEvidencePath (the reference could not confirm the path).
@@ -67,6 +71,8 @@ type TenantKey struct {
 //	TENANT_KEYS                JSON [{"keyId":"...","tenant":"..."}]
 //	RETENTION_DAYS             process retention (default 180)
 //	MIN_RISK_SCORE             approve an inconclusive identity at this risk score (default 50)
+//	READ_REFRESH_SECONDS       a read of an open process asks Unico again after this many
+//	                           seconds at most once (default 5; final processes never)
 //	LOG_LEVEL                  DEBUG, INFO, WARN or ERROR (default INFO)
 //	TENANT_WITHOUT_API_KEY     sam local only: the tenant of requests without an API key
 //	CORS_ORIGINS               JSON list of browser origins allowed by CORS (default none)
@@ -90,6 +96,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		SecretsTTL:          5 * time.Minute,
 		RetentionDays:       180,
 		MinRiskScore:        50,
+		ReadRefresh:         domain.DefaultReadRefresh,
 		LogLevel:            slog.LevelInfo,
 		TokenSecretID:       getenv("TOKEN_SECRET_ID"),
 		StackName:           getenv("STACK_NAME"),
@@ -140,6 +147,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("configuration: MIN_RISK_SCORE must be a number")
 		}
 		c.MinRiskScore = f
+	}
+	if v := getenv("READ_REFRESH_SECONDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 3600 {
+			return c, fmt.Errorf("configuration: READ_REFRESH_SECONDS must be a whole number of seconds between 1 and 3600")
+		}
+		c.ReadRefresh = time.Duration(n) * time.Second
 	}
 	if v := getenv("LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

@@ -117,7 +117,7 @@ func New(cfg Config, o Options) (*Gateway, error) {
 		Observer: obs}
 	withAsync(&deps, cfg, store, obs)
 	svc := domain.NewService(deps, domain.Config{Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour, MinRiskScore: cfg.MinRiskScore,
-		Now: o.Now, Log: log, SweepAfter: cfg.Async.SweepAfter})
+		ReadRefresh: cfg.ReadRefresh, Now: o.Now, Log: log, SweepAfter: cfg.Async.SweepAfter})
 	api := httpapi.New(httpapi.Deps{Service: svc, Tenants: cfg.tenantResolver(), Log: log, Now: o.Now, CORSOrigins: cfg.CORSOrigins, Metrics: em,
 		WebhookCredentials: func(ctx context.Context) ([]unico.WebhookCredential, error) {
 			c, err := creds.Get(ctx)

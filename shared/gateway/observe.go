@@ -20,6 +20,7 @@ type observer struct{ em *metrics.Emitter }
 var (
 	_ domain.Metrics           = observer{}
 	_ domain.Observer          = observer{}
+	_ domain.ReviewObserver    = observer{}
 	_ unicoclient.CallObserver = observer{}
 )
 
@@ -43,6 +44,11 @@ func (m observer) Count(_ context.Context, name string, n int) {
 // Decided counts a final decision by outcome.
 func (m observer) Decided(_ context.Context, outcome domain.Outcome) {
 	m.em.EmitDim(metrics.DimensionOutcome, outcomeValue(outcome), metrics.Metric{Name: metrics.Decisions, Value: 1, Unit: metrics.Count})
+}
+
+// Reviewed counts a person's review by its outcome (domain.ReviewObserver).
+func (m observer) Reviewed(_ context.Context, outcome domain.Outcome) {
+	m.em.EmitDim(metrics.DimensionOutcome, outcomeValue(outcome), metrics.Metric{Name: metrics.Reviews, Value: 1, Unit: metrics.Count})
 }
 
 // WebhookLag records the time from Unico's finishedAt to the worker's recording.

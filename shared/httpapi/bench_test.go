@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -98,7 +99,26 @@ func BenchmarkReadHandler(b *testing.B) {
 	}
 }
 
+// BenchmarkWebhookHandler: every iteration sends a new delivery (its lastEvent differs), so the
+// benchmark measures recording one; BenchmarkWebhookHandlerDuplicate measures the same delivery again.
 func BenchmarkWebhookHandler(b *testing.B) {
+	h, _ := benchAPI(b)
+	id := seedOne(b, h)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		body := `{"processId":"` + id + `","state":"PROCESS_STATE_FINISHED","flow":"id","lastEvent":"e` + strconv.Itoa(i) + `"}`
+		r := httptest.NewRequest("POST", "/webhooks/unico", strings.NewReader(body))
+		r.SetBasicAuth("unico", "pw")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+}
+
+// BenchmarkWebhookHandlerDuplicate: Unico's retry of a delivery already recorded.
+func BenchmarkWebhookHandlerDuplicate(b *testing.B) {
 	h, _ := benchAPI(b)
 	id := seedOne(b, h)
 	body := `{"processId":"` + id + `","state":"PROCESS_STATE_FINISHED","flow":"id"}`

@@ -27,14 +27,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// readBody reads the whole body up to the limit.
-func readBody(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+// MaxWebhookBody is the largest body POST /webhooks/unico accepts (64 KiB). Unico's deliveries
+// are a few hundred bytes; anything larger is refused with 413 body_too_large before it is parsed.
+const MaxWebhookBody = 64 << 10
+
+// readBody reads the whole body up to maxBody.
+func readBody(r *http.Request) ([]byte, error) { return readBodyLimit(r, maxBody) }
+
+// readBodyLimit reads the whole body up to limit bytes: a larger one is a 413 body_too_large,
+// and no more than limit+1 bytes of it are read.
+func readBodyLimit(r *http.Request, limit int) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
 	if err != nil {
 		return nil, domain.Errorf(domain.KindInvalid, "unreadable_body", "The request body could not be read.")
 	}
-	if len(b) > maxBody {
-		return nil, domain.Errorf(domain.KindTooLarge, "body_too_large", "The request body is larger than %d bytes.", maxBody)
+	if len(b) > limit {
+		return nil, domain.Errorf(domain.KindTooLarge, "body_too_large", "The request body is larger than %d bytes.", limit)
 	}
 	return b, nil
 }
@@ -55,6 +63,9 @@ func decodeStrict(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if isUnknownField(err) {
+			return unknownFieldError(body, v)
+		}
 		return jsonError(err)
 	}
 	if dec.More() {

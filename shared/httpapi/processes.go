@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/unicogw/gateway/shared/domain"
@@ -42,10 +43,15 @@ func (a *API) handleCreate() http.Handler {
 	})
 }
 
-// handleGet serves GET /v1/processes/{id}.
+// handleGet serves GET /v1/processes/{id}[?include=documents].
 func (a *API) handleGet() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		view, err := a.svc.Get(r.Context(), tenantOf(r), r.PathValue("id"))
+		opt, err := readOptions(r.URL.Query()["include"])
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		view, err := a.svc.Get(r.Context(), tenantOf(r), r.PathValue("id"), opt)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -54,7 +60,7 @@ func (a *API) handleGet() http.Handler {
 	})
 }
 
-// handleList serves GET /v1/processes?clientReference=&state=&createdFrom=&createdTo=&limit=&cursor=
+// handleList serves GET /v1/processes?clientReference=&state=&createdFrom=&createdTo=&decision=&reviewed=&limit=&cursor=
 func (a *API) handleList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -62,6 +68,9 @@ func (a *API) handleList() http.Handler {
 		var err error
 		if lq.CreatedFrom, err = queryTime(q.Get("createdFrom"), "createdFrom", "invalid_createdFrom"); err == nil {
 			lq.CreatedTo, err = queryTime(q.Get("createdTo"), "createdTo", "invalid_createdTo")
+		}
+		if err == nil {
+			err = reviewQuery(q, &lq) // review.go: decision=review, reviewed=
 		}
 		if err == nil && q.Get("limit") != "" {
 			lq.Limit, err = strconv.Atoi(q.Get("limit"))
@@ -93,4 +102,21 @@ func queryTime(v, name, code string) (time.Time, error) {
 		return time.Time{}, domain.Errorf(domain.KindInvalid, code, "%s must be an RFC 3339 time such as 2026-01-31T00:00:00Z.", name)
 	}
 	return t, nil
+}
+
+// readOptions parses include: a comma-separated list (or repeated parameter) of what a read
+// should fetch from Unico beyond what is recorded; "documents" is the one value today.
+func readOptions(include []string) (domain.ReadOptions, error) {
+	var opt domain.ReadOptions
+	for _, v := range include {
+		for _, part := range strings.Split(v, ",") {
+			switch strings.TrimSpace(part) {
+			case "documents":
+				opt.IncludeDocuments = true
+			default:
+				return opt, domain.Errorf(domain.KindInvalid, "invalid_include", "include must be documents.")
+			}
+		}
+	}
+	return opt, nil
 }

@@ -29,6 +29,7 @@ func Routes() []Route {
 		{http.MethodGet, "/v1/documents", FunctionGet, true},
 		{http.MethodPost, "/v1/processes/{id}/redact", FunctionCreate, true},
 		{http.MethodPost, "/v1/processes/{id}/notifications", FunctionCreate, true},
+		{http.MethodPost, "/v1/processes/{id}/review", FunctionCreate, true},
 		{http.MethodPost, "/webhooks/unico", FunctionWebhook, false},
 		// Artefacts, fetched from Unico on demand (artefacts.go).
 		{http.MethodGet, "/v1/processes/{id}/selfie", FunctionGet, true},
@@ -56,6 +57,8 @@ func (a *API) routeHandlers() map[string]http.Handler {
 		"POST /v1/processes/{id}/redact":                         a.handleRedact(),
 		// Outbound events: replay (notifications.go).
 		"POST /v1/processes/{id}/notifications": a.handleReplayNotification(),
+		// A person's decision on a process in review (review.go).
+		"POST /v1/processes/{id}/review": a.handleReview(),
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 
 // handleUnicoWebhook serves POST /webhooks/unico: Unico's delivery, authenticated with Basic
 // or an API-key header (Unico signs nothing), recorded durably with one conditional write and
-// acknowledged; the process is brought up to date afterwards (domain.Service.SyncProcess, run by
+// acknowledged; a body over MaxWebhookBody is refused before it is parsed; the process is brought up to date afterwards (domain.Service.SyncProcess, run by
 // the worker from the table's stream).
 func (a *API) handleUnicoWebhook() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -26,7 +26,7 @@ func (a *API) handleUnicoWebhook() http.Handler {
 			writeError(w, r, domain.Errorf(domain.KindUnauthorized, "webhook_unauthorized", "Missing or wrong webhook credentials."))
 			return
 		}
-		body, err := readBody(r)
+		body, err := readBodyLimit(r, MaxWebhookBody)
 		if err != nil {
 			writeError(w, r, err)
 			return

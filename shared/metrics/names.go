@@ -93,6 +93,9 @@ func StatusClass(status int) string {
 const (
 	// Decisions counts processes reaching a final decision (dimensions Stack, Outcome).
 	Decisions = "Decisions"
+	// Reviews counts a person's decisions on processes in review (POST /v1/processes/{id}/review),
+	// by the person's outcome, approved or rejected (dimensions Stack, Outcome).
+	Reviews = "Reviews"
 	// WebhookLag is the time from Unico finishing a process (its finishedAt) to the worker
 	// recording the final state that Unico's webhook announced, in milliseconds (dimension Stack).
 	WebhookLag = "WebhookLag"

@@ -9,17 +9,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/unicogw/gateway/local/devstack"
-	"github.com/unicogw/gateway/local/unicosim"
-	"github.com/unicogw/gateway/shared/domain"
 	"github.com/unicogw/gateway/shared/gateway"
 	"github.com/unicogw/gateway/shared/unico"
 )
@@ -31,27 +31,45 @@ func main() {
 	}
 }
 
+// defaultLog is where the functions' JSON logs and metrics go unless -log says otherwise.
+const defaultLog = ".local/devstack.log"
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	began := time.Now()
 	fs := flag.NewFlagSet("devstack", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8080", "address of the local API")
-	simAddr := fs.String("sim-addr", "127.0.0.1:8090", "address of the Unico simulator")
-	logFile := fs.String("log", "", "write the functions' JSON logs to this file instead of stderr")
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` of the local API (port 0 picks a free one)")
+	simAddr := fs.String("sim-addr", "127.0.0.1:8090", "`host:port` of the Unico simulator (port 0 picks a free one)")
+	logFile := fs.String("log", defaultLog, "`file` for the functions' JSON logs and metrics (\"-\": all of them on stderr instead)")
 	secretsAddr := fs.String("secrets-addr", "127.0.0.1:0", "address of the Secrets Manager endpoint")
 	dynamoPort := fs.Int("dynamo-port", 0, "DynamoDB Local's port (0: a free one); it listens on every interface")
-	samEnv := fs.String("sam-env", "", "write an env-vars file for `sam local` (--env-vars) pointing the functions at this stack")
+	samEnv := fs.String("sam-env", "", "write an env-vars `file` for sam local (--env-vars) pointing the functions at this stack")
 	containerHost := fs.String("container-host", "host.docker.internal", "how containers reach this machine (for -sam-env)")
 	sweepAfter := fs.Duration("sweep-after", 0, "first sweeper check of an open verification after its creation (default 15m; try 1m to watch the sweeper close a verification whose webhook is lost)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
-	logs := stderr
-	if *logFile != "" {
+	logs, logPath := io.Writer(stderr), ""
+	if *logFile != "-" {
+		if dir := filepath.Dir(*logFile); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+		}
 		f, err := os.Create(*logFile)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		logs = f
+		logPath, _ = filepath.Abs(*logFile)
+		logs = &terminal{file: f, out: stdout}
 	}
 	opts := devstack.Options{APIAddr: *addr, SimAddr: *simAddr, LogOutput: logs, SecretsAddr: *secretsAddr, DynamoPort: *dynamoPort,
 		DemoAPIKey: "local-demo-key", OtherAPIKey: "local-other-key", WebhookPassword: "local-webhook-secret"}
@@ -66,8 +84,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		opts.External = ext
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	// Any of these signals, or the parent's death, stops everything the command started (the
+	// listeners are in this process; DynamoDB Local is killed with it: dynamolocal). A second
+	// signal while stopping ends the process at once.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer stop()
+	watchParent(ctx, cancel, 200*time.Millisecond)
 	s, err := devstack.Start(ctx, opts)
 	if err != nil {
 		return err
@@ -79,11 +103,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintf(stdout, "sam local env vars written to %s\n", *samEnv)
 	}
-	printTour(stdout, s)
+	printTour(stdout, s, logPath, time.Since(began), os.Getpid())
 	<-ctx.Done()
-	fmt.Fprintln(stdout, "\nstopping")
+	stop()
+	why := "signal"
+	if errors.Is(context.Cause(ctx), errParentGone) {
+		why = "parent process gone"
+	}
+	fmt.Fprintf(stdout, "\nstopping (%s)\n", why)
 	return nil
 }
+
+const usage = `devstack runs the whole gateway locally: DynamoDB Local, the Secrets Manager endpoint, the Unico
+simulator (or an external Unico: UNICO_AUTH_URL, UNICO_BY_UNICO_URL, UNICO_CREDENTIALS_FILE), the
+functions behind the API Gateway stand-in, the worker, sweeper, notifier and token refresher.
+It prints its addresses and a tour to paste into another terminal. The functions' JSON logs and
+metrics go to the -log file; the terminal shows one line per request, decision and event.
+Ctrl-C, or any signal to its process, stops everything; so does the death of its parent.
+
+Usage: bash scripts/run-local.sh [flags]   (or: go run ./local/cmd/devstack [flags])
+
+`
 
 func external(getenv func(string) string) (*devstack.External, error) {
 	path := getenv("UNICO_CREDENTIALS_FILE")
@@ -103,82 +143,6 @@ func external(getenv func(string) string) (*devstack.External, error) {
 	}
 	return &devstack.External{AuthURL: getenv("UNICO_AUTH_URL"), Audience: getenv("UNICO_AUDIENCE"), ByUnicoURL: getenv("UNICO_BY_UNICO_URL"),
 		ByClientURL: getenv("UNICO_BY_CLIENT_URL"), SignURL: getenv("UNICO_SIGN_URL"), Credentials: c}, nil
-}
-
-func printTour(w io.Writer, s *devstack.Stack) {
-	demo := s.Tenants[0]
-	fmt.Fprintf(w, "Unico gateway running locally\n  API          %s   (tenant %q: x-api-key %s; tenant %q: %s)\n",
-		s.APIURL, demo.Name, demo.APIKey, s.Tenants[1].Name, s.Tenants[1].APIKey)
-	fmt.Fprintf(w, "  DynamoDB     %s   (table %s)\n  Secrets      %s   (secret %s)\n", s.DynamoEndpoint, s.TableName, s.SecretsURL, s.SecretID)
-	if s.Sim == nil {
-		fmt.Fprintf(w, "  Unico        %s (external)\n\nCreate a process:\n", s.Config.UnicoByUnicoURL)
-	} else {
-		fmt.Fprintf(w, "  Unico sim    %s   (webhooks to %s/webhooks/unico, Basic %s:%s)\n", s.SimURL, s.APIURL, s.WebhookUser, s.WebhookPass)
-		if r := s.Async.Receiver; r != nil {
-			fmt.Fprintf(w, "  Demo backend %s   (tenant %q's callback URL: verifies each signed event; GET lists them)\n", r.URL, demo.Name)
-		}
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "Try it (the CPF chooses the simulated outcome; see local/unicosim/scenarios.go):")
-	}
-	cpf := "73689290074"
-	if s.Sim != nil {
-		cpf = unicosim.ScenarioCPF("approved")
-	}
-	fmt.Fprintf(w, `
-  # 1. create a hosted (by Unico) verification
-  curl -s -X POST %[1]s/v1/processes -H 'x-api-key: %[2]s' -H 'Idempotency-Key: demo-1' \
-    -H 'Content-Type: application/json' \
-    -d '{"integration":"by_unico","flow":"idlive","purpose":"biometryonboarding","person":{"cpf":"%[3]s","name":"Maria Silva"}}'
-  ID=<process.id from the answer>
-
-  # 2. read it: state "created", decision "pending"
-  curl -s %[1]s/v1/processes/$ID -H 'x-api-key: %[2]s'
-`, s.APIURL, demo.APIKey, cpf)
-	if s.Sim != nil {
-		fmt.Fprintf(w, `
-  # 3. finish the journey as the person would; the simulator then calls the gateway's webhook
-  curl -s -X POST %[1]s/__sim/processes/$ID/finish
-
-  # 4. read it again: state "finished", decision "approved"
-  curl -s %[2]s/v1/processes/$ID -H 'x-api-key: %[3]s'
-
-  # another tenant cannot see it (404)
-  curl -s %[2]s/v1/processes/$ID -H 'x-api-key: %[4]s'
-
-  # list the tenant's processes
-  curl -s '%[2]s/v1/processes?limit=10' -H 'x-api-key: %[3]s'
-
-  # by Client: mint an SDK-like selfie (10 minutes, single use) and submit it: synchronous verdict
-  SELFIE=$(curl -s -X POST %[1]s/__sim/selfies | sed 's/.*"selfie":"\([^"]*\)".*/\1/')
-  curl -s -X POST %[2]s/v1/processes -H 'x-api-key: %[3]s' -H 'Idempotency-Key: demo-bc-1' \
-    -H 'Content-Type: application/json' \
-    -d '{"integration":"by_client","capability":"identity","selfie":"'$SELFIE'","person":{"cpf":"%[5]s","name":"Maria Silva"}}'
-`, s.SimURL, s.APIURL, demo.APIKey, s.Tenants[1].APIKey, unicosim.ScenarioCPF("yes"))
-	}
-	if r := s.Async.Receiver; r != nil {
-		fmt.Fprintf(w, `
-  # the webhook was recorded and acknowledged; the worker (on the table's stream) read the
-  # process from Unico, and the notifier POSTed a signed event (Standard Webhooks) to the demo
-  # tenant's backend, which verified it (see the logs) and lists what it received:
-  curl -s %[1]s
-
-  # ask for the event again (same webhook-id, a fresh series of attempts)
-  curl -s -X POST %[2]s/v1/processes/$ID/notifications -H 'x-api-key: %[3]s'
-`, r.URL, s.APIURL, demo.APIKey)
-	}
-	if s.Sim != nil {
-		after := s.Config.Async.SweepAfter
-		if after <= 0 {
-			after = domain.DefaultSweepAfter
-		}
-		fmt.Fprintf(w, `
-  # lose a webhook: create another verification as in step 1 (another Idempotency-Key), call its
-  # id ID2, and finish it while Unico's webhook is lost; the sweeper closes it about %[1]s
-  # after its creation (start with -sweep-after 1m to watch it) and the demo backend gets its event
-  curl -s -X POST %[2]s/__sim/processes/$ID2/finish -d '{"loseWebhook":true}'
-`, after, s.SimURL)
-	}
-	fmt.Fprintln(w, "\nCtrl-C stops everything.")
 }
 
 // writeSAMEnv writes the `sam local --env-vars` file (devstack.Stack.SAMEnv).

@@ -155,4 +155,8 @@ func printBanner(addr, keyNote, iss, aud, webhook string, keys map[string]string
 	for _, s := range unicosim.ScenarioTable() {
 		fmt.Printf("    %s  %-10s %-27s %s\n", s.CPF, s.Integration, s.Name, s.Description)
 	}
+	fmt.Println("  ending in review (a person decides: POST /v1/processes/{id}/review):")
+	for _, r := range unicosim.ReviewScenarios() {
+		fmt.Printf("    %s  %-10s %-20s %-18s %s\n", unicosim.ScenarioCPF(r.Scenario), r.Integration, r.Scenario, r.Flow, r.Reason)
+	}
 }

@@ -47,7 +47,11 @@ func Start(tb testing.TB) *dynamolocal.Server {
 //
 //	var srv *dynamolocal.Server
 //	func TestMain(m *testing.M) { os.Exit(dynamolocaltest.Main(m, &srv)) }
-func Main(m *testing.M, srv **dynamolocal.Server) int {
+func Main(m *testing.M, srv **dynamolocal.Server) int { return MainThen(m, srv, nil) }
+
+// MainThen is Main with a check that runs after the tests, while the server still runs (e.g. a
+// scan of everything the package's tests stored); its code fails the run when not 0.
+func MainThen(m *testing.M, srv **dynamolocal.Server, after func() int) int {
 	ctx, cancel := context.WithTimeout(context.Background(), startBudget)
 	s, err := dynamolocal.Start(ctx, dynamolocal.Options{StartTimeout: startBudget})
 	cancel()
@@ -57,6 +61,11 @@ func Main(m *testing.M, srv **dynamolocal.Server) int {
 	}
 	*srv = s
 	code := m.Run()
+	if after != nil {
+		if c := after(); c != 0 && code == 0 {
+			code = c
+		}
+	}
 	if err := s.Stop(); err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: stop DynamoDB Local: %v\n", err)
 		if code == 0 {

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -79,43 +78,6 @@ func (r CreateRequest) LogValue() slog.Value {
 		slog.String("capability", safeEnum(r.Capability)), slog.Bool("selfie", r.Selfie != ""))
 }
 
-// ClientResults is Unico's by-Client result, normalised. Nothing of it is stored: a read fetches it
-// again (the stored process keeps the state and the decision).
-type ClientResults struct {
-	Status             int                 `json:"status"`                       // Unico's status: 1 in progress, 2 divergence, 3 completed, 4 canceled, 5 error
-	Identity           string              `json:"identity,omitempty"`           // unicoId.result: yes, no, inconclusive (lower-cased)
-	Liveness           int                 `json:"liveness,omitempty"`           // 1 live, 2 not live; absent when identity is yes
-	RiskScore          *float64            `json:"riskScore,omitempty"`          // -90..+95, when the key has Risk Score and identity is inconclusive
-	IdentityFraudsters string              `json:"identityFraudsters,omitempty"` // behavior alert: yes or inconclusive
-	OneToOneMatched    *bool               `json:"oneToOneMatched,omitempty"`    // 1:1: authenticated or biometryToken.result
-	SerproScore        *int                `json:"serproScore,omitempty"`        // government.serpro: 0..100, or -1/-2
-	Document           *ClientDocumentView `json:"document,omitempty"`
-}
-
-// ClientDocumentView is the result of a by-Client document process.
-type ClientDocumentView struct {
-	ID        string        `json:"id,omitempty"`
-	Type      string        `json:"type,omitempty"`      // CNH, RG, CIN, PASSPORT or UNKNOWN
-	UnicoType string        `json:"unicoType,omitempty"` // Unico's document.type, verbatim
-	CPFMatch  *bool         `json:"cpfMatch,omitempty"`
-	OCR       unico.OCRData `json:"ocr,omitzero"`
-	FileURLs  []string      `json:"fileUrls,omitempty"` // Unico's signed URLs of the images, valid 10 minutes
-}
-
-// ReusableDocuments is the answer of GET /v1/documents.
-type ReusableDocuments struct {
-	Documents []ReusableDocument `json:"documents"`
-}
-
-// ReusableDocument is one document Unico can reuse for the CPF (document.documentId of a create).
-type ReusableDocument struct {
-	DocumentID string `json:"documentId"`
-	Type       string `json:"type"`      // CNH, RG, CIN, PASSPORT or UNKNOWN
-	UnicoType  string `json:"unicoType"` // e.g. unico.moja.dictionary.br.cnh.v2.Cnh
-}
-
-// ---- create ----
-
 // createByClient validates the request, takes the Idempotency-Key, (for documents) checks the
 // biometric process, calls Unico once and records the process together with the key's answer.
 func (s *Service) createByClient(ctx context.Context, in CreateInput) (CreateResult, bool, error) {
@@ -161,7 +123,10 @@ func (s *Service) createByClient(ctx context.Context, in CreateInput) (CreateRes
 		p.CPFHash, p.CPFMasked = cpfHash, MaskCPF(cpf)
 	}
 	applyClient(&p, cp, s.cfg.MinRiskScore, now)
-	res := CreateResult{Process: clientView(p, &cp)}
+	// What is recorded is also what the create answers (and what its Idempotency-Key replays):
+	// a document's OCR content and file links are never stored, so they come with a read.
+	p.CheckedAt, p.Results = now, clientResults(cp).recordable()
+	res := CreateResult{Process: resultsView(p, p.Results, SourceUnico)}
 	body, _ := json.Marshal(res)
 	done := &IdempotencyDone{Tenant: in.Tenant, Key: in.IdempotencyKey, Answer: StoredAnswer{Result: body}, KeepUntil: now.Add(s.cfg.IdempotencyTTL)}
 	if err := s.createProcess(settle(ctx), p, done); err != nil {
@@ -425,8 +390,8 @@ func rejectClientFields(in CreateRequest) error {
 
 // checkAuthProcess applies the document prerequisites before Unico is called: the biometric
 // process must be this tenant's by-Client identity process for the same CPF, finished within 24
-// hours with identity "yes" or a risk score of at least +50 (read from Unico: results are not
-// stored). Every refusal is a 422 with a stable code.
+// hours with identity "yes" or a risk score of at least +50 (its recorded results: no Unico
+// call). Every refusal is a 422 with a stable code.
 func (s *Service) checkAuthProcess(ctx context.Context, tenant, id, cpfHash string, now time.Time) error {
 	notQualified := func(code, msg string) error { return Errorf(KindUnprocessable, code, "%s", msg) }
 	p, err := s.store.GetProcess(ctx, id)
@@ -446,252 +411,27 @@ func (s *Service) checkAuthProcess(ctx context.Context, tenant, id, cpfHash stri
 	case p.FinishedAt.IsZero() || now.Sub(p.FinishedAt) > documentAuthWindow:
 		return notQualified("auth_process_expired", "document.authProcessId finished more than 24 hours ago; run a new biometric process.")
 	}
-	cp, err := s.client.GetClientProcess(ctx, p.Flow, p.ID, false)
-	if err != nil {
-		return clientUnicoError(err)
+	r := p.Results
+	if r == nil || r.Client == nil {
+		// Recorded before results were: read them once (and record them).
+		next, _, err := s.readFromUnico(ctx, p)
+		if err != nil {
+			return err
+		}
+		if rerr := s.reschedule(ctx, p, withResults(p, next)); rerr != nil && !errors.Is(rerr, ErrConditionFailed) {
+			s.cfg.Log.WarnContext(ctx, "could not record the process results", slog.String("processId", p.ID), slog.Any("err", rerr))
+		}
+		r = next.Results
 	}
-	if cp.Status != unico.ClientStatusCompleted {
+	c := r.Client
+	if c.Status != unico.ClientStatusCompleted {
 		return notQualified("auth_process_not_finished", "document.authProcessId has not finished with a result.")
 	}
-	if cp.UnicoID.Yes() || (cp.Score != nil && *cp.Score >= documentAuthMinScore) {
+	if c.Identity == "yes" || (c.RiskScore != nil && *c.RiskScore >= documentAuthMinScore) {
 		return nil
 	}
 	return notQualified("auth_process_not_qualified", "document.authProcessId does not qualify: Unico needs an identity result \"yes\" or a risk score of at least +50.")
 }
-
-// ---- read ----
-
-// getByClient reads a by-Client process from Unico (GET /processes/v1/{id}) and records a changed
-// state. The v1 read is deliberate: v2 adds processAdditionalInfo, whose personName,
-// personDocument and personImage (the face) are personal data the caller already has, and its
-// transactionId and finishedAt add nothing the view lacks; so the gateway never asks for v2 and
-// never moves the person's image. When Unico cannot be reached the stored state and decision are
-// returned, marked "source": "store". Unico's 410 with status 5 arrives as a status-5 result.
-func (s *Service) getByClient(ctx context.Context, p Process) (ProcessView, error) {
-	cp, err := s.refreshClient(ctx, p)
-	if err != nil {
-		e := clientUnicoError(err)
-		s.cfg.Log.WarnContext(ctx, "unico read failed; answering from the store", slog.String("processId", p.ID), slog.String("code", e.Code))
-		return storedView(p), nil
-	}
-	return clientView(cp.next, &cp.answer), nil
-}
-
-type clientRefresh struct {
-	next   Process
-	answer unico.ClientProcess
-}
-
-// refreshClient reads the process from Unico and writes the new state when it changed (losing a
-// race to a concurrent writer is fine: the winner wrote the same or a later state).
-func (s *Service) refreshClient(ctx context.Context, p Process) (clientRefresh, error) {
-	if s.client == nil {
-		return clientRefresh{}, &Error{Kind: KindUnavailable, Code: "by_client_not_configured", Message: "This gateway is not configured for the by-Client integration."}
-	}
-	cp, err := s.client.GetClientProcess(ctx, p.Flow, p.ID, false)
-	if err != nil {
-		return clientRefresh{}, err
-	}
-	if cp.ID != "" && !strings.EqualFold(cp.ID, p.ID) {
-		s.cfg.Log.WarnContext(ctx, "Unico answered with another process id", slog.String("processId", p.ID))
-	}
-	next := p
-	applyClient(&next, cp, s.cfg.MinRiskScore, s.cfg.Now())
-	if changed(p, next) {
-		if err := s.advance(ctx, p, &next); err != nil && !errors.Is(err, ErrConditionFailed) {
-			s.cfg.Log.WarnContext(ctx, "could not record the process state", slog.String("processId", p.ID), slog.Any("err", err))
-		}
-	}
-	return clientRefresh{next: next, answer: cp}, nil
-}
-
-// ListReusableDocuments lists the documents Unico can reuse for a CPF (GET /documents/v1).
-func (s *Service) ListReusableDocuments(ctx context.Context, tenant, cpf, docType string) (ReusableDocuments, error) {
-	digits := NormalizeCPF(cpf)
-	if strings.TrimSpace(cpf) == "" {
-		return ReusableDocuments{}, invalid("cpf_required", "The cpf query parameter is required.")
-	}
-	if digits == "" || !ValidCPF(digits) {
-		return ReusableDocuments{}, invalid("invalid_cpf", "cpf is not a valid CPF.")
-	}
-	t := strings.ToUpper(strings.TrimSpace(docType))
-	if t == "" {
-		return ReusableDocuments{}, invalid("document_type_required", "The type query parameter is required: one of %s.", strings.Join(unico.ReusableQueryTypes, ", "))
-	}
-	known := false
-	for _, q := range unico.ReusableQueryTypes {
-		known = known || q == t
-	}
-	if !known {
-		return ReusableDocuments{}, invalid("invalid_document_type", "type must be one of %s.", strings.Join(unico.ReusableQueryTypes, ", "))
-	}
-	if s.client == nil {
-		return ReusableDocuments{}, &Error{Kind: KindUnavailable, Code: "by_client_not_configured", Message: "This gateway is not configured for the by-Client integration."}
-	}
-	docs, err := s.client.ListReusableDocuments(ctx, unico.CapabilityDocuments, digits, t)
-	if err != nil {
-		return ReusableDocuments{}, clientUnicoError(err)
-	}
-	out := ReusableDocuments{Documents: []ReusableDocument{}}
-	for _, d := range docs.Items {
-		out.Documents = append(out.Documents, ReusableDocument{DocumentID: d.DocumentID, Type: string(d.Kind()), UnicoType: d.DocumentType})
-	}
-	s.cfg.Log.InfoContext(ctx, "reusable documents listed", slog.String("tenant", tenant), slog.Int("count", len(out.Documents)))
-	return out, nil
-}
-
-// ---- state and decision ----
-
-// clientState maps Unico's by-Client status to ours; ok is false for an unknown status.
-func clientState(status int) (State, bool) {
-	switch status {
-	case unico.ClientStatusInProgress:
-		return StateProcessing, true
-	case unico.ClientStatusDivergence, unico.ClientStatusCompleted:
-		return StateFinished, true
-	case unico.ClientStatusCanceled:
-		return StateCanceled, true
-	case unico.ClientStatusError:
-		return StateFailed, true
-	}
-	return "", false
-}
-
-// applyClient copies what Unico says about a by-Client process into p and decides.
-func applyClient(p *Process, cp unico.ClientProcess, minScore float64, now time.Time) {
-	if st, ok := clientState(cp.Status); ok && st.Rank() >= p.State.Rank() {
-		p.State = st
-	}
-	if p.State == "" {
-		p.State = StateProcessing
-	}
-	p.UnicoState = strconv.Itoa(cp.Status)
-	switch {
-	case cp.UnicoID != nil && strings.TrimSpace(cp.UnicoID.Result) != "":
-		p.UnicoResult = strings.ToLower(safeEnum(strings.TrimSpace(cp.UnicoID.Result)))
-	default:
-		if m, ok := cp.OneToOneMatched(); ok {
-			p.UnicoResult = strconv.FormatBool(m)
-		}
-	}
-	if p.State.Final() && p.FinishedAt.IsZero() {
-		p.FinishedAt = now
-	}
-	p.Decision = DecideClient(p.Flow, cp, minScore)
-}
-
-// DecideClient decides a by-Client result (reference §4.1.7 and the capability pages): only
-// status 3 is evaluated; 1 waits, 2 (risk-score divergence) goes to review, 4 (canceled) and 5
-// (error) are retried with a new capture. For status 3 the capability says which result counts:
-// liveness (1 live, 2 not live), identity (unicoId yes/no/inconclusive, any case, then the risk
-// score against minScore), 1:1 (authenticated or biometryToken.result), with the behavior alert
-// (identityFraudsters yes) sending an approval to review. government.serpro is shown, not decided.
-func DecideClient(capability string, cp unico.ClientProcess, minScore float64) Decision {
-	documents := capability == unico.CapabilityDocuments
-	switch cp.Status {
-	case unico.ClientStatusInProgress:
-		if documents {
-			return decision(OutcomePending, reason(ReasonDocumentProcessing, "Unico is still processing the document; read the process again."))
-		}
-		return decision(OutcomePending, reason(ReasonUnicoProcessing, "Unico is still processing the process (status 1); read it again."))
-	case unico.ClientStatusDivergence:
-		return decision(OutcomeReview, reason(ReasonRiskScoreDivergence, "Unico reported a risk-score divergence (status 2); review the process."))
-	case unico.ClientStatusCanceled:
-		return decision(OutcomeRetry, reason(ReasonProcessCanceled, "Unico canceled the process before processing it (status 4, e.g. a timeout); capture again and retry."))
-	case unico.ClientStatusError:
-		return decision(OutcomeRetry, reason(ReasonUnicoError, "Unico could not process the request (status 5); Unico recommends up to 3 new attempts with a new capture, then a contingency flow."))
-	case unico.ClientStatusCompleted:
-	default:
-		return decision(OutcomeReview, reason(ReasonUnknownState, "Unico reported a status this gateway does not know: "+strconv.Itoa(cp.Status)+"."))
-	}
-	if documents {
-		return decideClientDocument(cp)
-	}
-	if live, known := cp.Live(); known && !live {
-		return decision(OutcomeRejected, reason(ReasonLivenessFailed, "Liveness was declined: the selfie is not of a live person."))
-	}
-	fraudster := cp.IdentityFraudsters.Yes()
-	switch capability {
-	case unico.CapabilityLiveness:
-		if live, known := cp.Live(); known && live {
-			return withFraudster(decision(OutcomeApproved, reason(ReasonLivenessConfirmed, "The selfie is of a live person.")), fraudster)
-		}
-		return decision(OutcomeRetry, reason(ReasonLivenessMissing, "Unico returned no liveness result; try again."))
-	case unico.CapabilityOneToOne:
-		matched, known := cp.OneToOneMatched()
-		switch {
-		case known && matched:
-			return withFraudster(decision(OutcomeApproved, reason(ReasonBioTokenPositive, "The face matches the reference.")), fraudster)
-		case known:
-			return decision(OutcomeRejected, reason(ReasonBioTokenNegative, "The face does not match the reference."))
-		case cp.BiometryToken != nil && strings.TrimSpace(cp.BiometryToken.Result) != "":
-			return decision(OutcomeReview, reason(ReasonUnknownResult, "Unico reported a 1:1 result this gateway does not know: "+safeEnum(cp.BiometryToken.Result)+"."))
-		}
-		return decision(OutcomeRetry, reason(ReasonBioTokenMissing, "Unico returned no 1:1 result; try again."))
-	}
-	switch {
-	case cp.UnicoID.Yes():
-		return withFraudster(decision(OutcomeApproved, reason(ReasonIdentityPositive, "The face belongs to the CPF holder.")), fraudster)
-	case cp.UnicoID.No():
-		return decision(OutcomeRejected, reason(ReasonIdentityNegative, "The face does not belong to the CPF holder."))
-	case cp.UnicoID.Inconclusive():
-		if fraudster {
-			return decision(OutcomeRejected, reason(ReasonFraudster, "Behavior alert: the face is linked to identity fraud."))
-		}
-		if cp.Score != nil {
-			return scoreDecision(*cp.Score, minScore)
-		}
-		return decision(OutcomeReview, reason(ReasonIdentityInconclusive, "Identity verification was inconclusive and no risk score is available."))
-	case cp.UnicoID == nil || strings.TrimSpace(cp.UnicoID.Result) == "":
-		return decision(OutcomeRetry, reason(ReasonIdentityMissing, "Unico returned no identity result; try again."))
-	}
-	return decision(OutcomeReview, reason(ReasonUnknownResult, "Unico reported an identity result this gateway does not know: "+safeEnum(cp.UnicoID.Result)+"."))
-}
-
-func decideClientDocument(cp unico.ClientProcess) Decision {
-	d := cp.Document
-	if d == nil {
-		return decision(OutcomeReview, reason(ReasonDocumentMissing, "Unico finished the document process without a document result."))
-	}
-	if d.CPFMatch != nil && !*d.CPFMatch {
-		return decision(OutcomeReview, reason(ReasonDocumentCPFMismatch, "The document's CPF does not match the person's."))
-	}
-	return decision(OutcomeApproved, reason(ReasonDocumentProcessed, "Unico processed the document; its OCR data is in clientResults.document."))
-}
-
-// ---- view ----
-
-func clientView(p Process, cp *unico.ClientProcess) ProcessView {
-	v := baseView(p)
-	v.Source = "unico"
-	if cp == nil {
-		return v
-	}
-	r := &ClientResults{Status: cp.Status, Liveness: cp.Liveness, RiskScore: cp.Score}
-	if cp.UnicoID != nil && cp.UnicoID.Result != "" {
-		r.Identity = strings.ToLower(safeEnum(strings.TrimSpace(cp.UnicoID.Result)))
-	}
-	if cp.IdentityFraudsters != nil && cp.IdentityFraudsters.Result != "" {
-		r.IdentityFraudsters = strings.ToLower(safeEnum(strings.TrimSpace(cp.IdentityFraudsters.Result)))
-	}
-	if m, ok := cp.OneToOneMatched(); ok {
-		r.OneToOneMatched = &m
-	}
-	if cp.Government != nil {
-		r.SerproScore = cp.Government.Serpro
-	}
-	if d := cp.Document; d != nil {
-		r.Document = &ClientDocumentView{ID: d.ID, Type: string(unico.NormalizeDocumentCode(d.Type)), UnicoType: d.Type,
-			CPFMatch: d.CPFMatch, OCR: d.Content, FileURLs: d.FileURLs}
-		if d.Type == "" {
-			r.Document.Type = ""
-		}
-	}
-	v.ClientResults = r
-	return v
-}
-
-// ---- helpers ----
 
 func printable(s string) bool {
 	for _, r := range s {
