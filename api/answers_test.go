@@ -117,8 +117,9 @@ func basicAuth(user, pass string) string {
 func TestAnswersMatchTheDocument(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	// Bursts of Unico calls (artefacts, includes, faults): the fleet budget runs, well above them.
 	stack, err := devstack.Start(ctx, devstack.Options{DynamoEndpoint: ddb.Endpoint(), LogOutput: io.Discard,
-		Async: devstack.AsyncOptions{SweepEvery: -1}})
+		Async: devstack.AsyncOptions{SweepEvery: -1}, UnicoRateLimit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,9 +147,13 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 	a.want(a.call("POST", processes, processes, "", key("doc-4"), otherBody), 403, "invalid_api_key")
 	stack.Sim.InjectFault(unicosim.Fault{Method: "POST", PathPrefix: "/client/v1/process", Status: 503, Times: 1})
 	a.want(a.call("POST", processes, processes, demo, key("doc-5"), otherBody), 503, "unico_unavailable")
-	stack.Sim.InjectFault(unicosim.Fault{Method: "POST", PathPrefix: "/client/v1/process", Status: 429, RetryAfter: "2", Times: 1,
+	stack.Sim.InjectFault(unicosim.Fault{Method: "POST", PathPrefix: "/client/v1/process", Status: 429, RetryAfter: "1", Times: 1,
 		Body: `{"code":8,"message":"rate limit","details":[]}`})
 	a.want(a.call("POST", processes, processes, demo, key("doc-6"), otherBody), 429, "unico_rate_limited")
+	// Unico's 429 paused the fleet's budget for a second: a read's Unico call may not wait that
+	// long (429 unico_budget_exhausted), a create may (it goes when the pause ends).
+	a.want(a.call("GET", process, "/v1/processes/"+id+"?include=documents", demo, nil, nil), 429, "unico_budget_exhausted")
+	a.want(a.call("POST", processes, processes, demo, key("doc-7"), otherBody), 201, "")
 
 	// Reads before and after the person finishes.
 	a.want(a.call("GET", process, "/v1/processes/"+id, demo, nil, nil), 200, "")

@@ -28,7 +28,9 @@ import (
 //     TransactWriteItems (the process with the key's answer), and one Unico call;
 //   - a webhook: one TransactWriteItems (the delivery, conditioned on the process being open)
 //     and no Unico call (the worker reads Unico afterwards, off the request path);
-//   - none mints a token or fetches a secret.
+//   - none mints a token or fetches a secret;
+//   - every Unico call adds the fleet budget's write (shared/unicobudget): one UpdateItem of the
+//     bucket, two when the function's view of it was stale; counted apart (devstack.OpBudget).
 //
 // Two requests exceed "one round trip on reads, two on creates", by design, and are asserted
 // too so that they do not grow: a by-Client document create reads its biometric process from
@@ -138,6 +140,18 @@ func TestRoundTripBudget(t *testing.T) {
 		for k := range wantUnico {
 			wantUnico[k] *= n
 		}
+		// The Unico budget's writes: one per Unico call, two when the function's view of the
+		// bucket was stale (another function booked a slot since), never more.
+		calls := 0
+		for _, v := range wantUnico {
+			calls += v
+		}
+		budgetWrites := after.dynamo[devstack.OpBudget] - before.dynamo[devstack.OpBudget]
+		if budgetWrites < calls || budgetWrites > 2*calls {
+			t.Errorf("%d × %s: %d writes to the Unico budget for %d Unico calls, want %d to %d", n, what, budgetWrites, calls, calls, 2*calls)
+		}
+		delete(before.dynamo, devstack.OpBudget)
+		delete(after.dynamo, devstack.OpBudget)
 		if got := diff(before.dynamo, after.dynamo); got != fmt.Sprint(wantDynamo) {
 			t.Errorf("%d × %s: DynamoDB operations %s, want %v", n, what, got, wantDynamo)
 		}

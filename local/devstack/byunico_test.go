@@ -728,7 +728,9 @@ func signDocIDs(t *testing.T, api client, key, id string) []string {
 // fetched from Unico on demand and streamed byte for byte, tenant-scoped; Unico's 403, 404 and
 // 410 become clear answers; and nothing of the artefacts lands in DynamoDB or in the logs.
 func TestByUnicoArtefacts(t *testing.T) {
-	s, logs := startStackWith(t, nil)
+	// A burst of artefact reads, each a Unico call: beyond what Unico's 10 calls per second
+	// let reads wait for (the budget's test is budget_test.go); the budget still runs.
+	s, logs := startStackWith(t, burstBudget)
 	api := client{t, s.APIURL}
 	demo, other := s.Tenants[0].APIKey, s.Tenants[1].APIKey
 	ctx := context.Background()
@@ -1000,7 +1002,7 @@ func TestByUnicoSetDocument(t *testing.T) {
 // TestByUnicoErrorEnvelopes: both of Unico's error envelopes are decoded and mapped to stable
 // codes without passing Unico's message on; 5xx and 429 become 502/503/429 with Retry-After.
 func TestByUnicoErrorEnvelopes(t *testing.T) {
-	s, logs := startStackWith(t, nil)
+	s, logs := startStackWith(t, burstBudget) // artefact GETs retried on 5xx: bursts of Unico calls
 	api := client{t, s.APIURL}
 	demo := s.Tenants[0].APIKey
 	cpf := unicosim.ScenarioCPF("approved")
@@ -1018,9 +1020,11 @@ func TestByUnicoErrorEnvelopes(t *testing.T) {
 		{"documented envelope", unicosim.Fault{Status: 400, Body: `{"error":{"code":"0000","description":"invalid person ` + leak + `"}}`}, 400, domain.CodeUnicoRejected, "-", "0000"},
 		{"grpc-gateway envelope", unicosim.Fault{Status: 400, Body: `{"code":3,"message":"invalid person: friendly name exceeds 50 characters. ` + leak + `","details":[]}`}, 400, domain.CodeUnicoRejected, "-", "3"},
 		{"account not configured", unicosim.Fault{Status: 400, Body: `{"code":9,"message":"XX ID Apikeys are not set","details":[]}`}, 502, "unico_account_not_configured", "-", "9"},
-		{"rate limited", unicosim.Fault{Status: 429, RetryAfter: "7", Body: `{"code":8,"message":"too many requests"}`}, 429, domain.CodeUnicoRateLimited, "7", ""},
 		{"unavailable", unicosim.Fault{Status: 503, RetryAfter: "3"}, 503, domain.CodeUnicoUnavailable, "3", ""},
 		{"internal error", unicosim.Fault{Status: 500, Body: `{"code":99999,"message":"Internal failure! Try again later"}`}, 502, "unico_error", "5", "99999"},
+		// Last: Unico's 429 pauses the fleet's budget for its Retry-After (1 s here, shorter
+		// than a create's 3 s wait, so the next create waits for the pause instead of failing).
+		{"rate limited", unicosim.Fault{Status: 429, RetryAfter: "1", Body: `{"code":8,"message":"too many requests"}`}, 429, domain.CodeUnicoRateLimited, "1", ""},
 	}
 	for _, c := range createCases {
 		t.Run("create/"+c.name, func(t *testing.T) {
@@ -1048,14 +1052,15 @@ func TestByUnicoErrorEnvelopes(t *testing.T) {
 			"/client/v1/process/" + id + "/selfie", "/selfie"},
 		{tc{"selfie 503", unicosim.Fault{Status: 503, RetryAfter: "1"}, 503, domain.CodeUnicoUnavailable, "1", ""},
 			"/client/v1/process/" + id + "/selfie", "/selfie"},
-		{tc{"evidence 429", unicosim.Fault{Status: 429, RetryAfter: "2", Body: `{"error":{"code":"429","description":"rate"}}`}, 429, domain.CodeUnicoRateLimited, "2", ""},
-			"/client/v1/process/" + id + "/evidenceset", "/evidence-set"},
 		{tc{"selfie 403 documented envelope", unicosim.Fault{Status: 403, Body: `{"error":{"code":"7","description":"no permission ` + leak + `"}}`}, 403, domain.CodeSelfieNotPermitted, "-", ""},
 			"/client/v1/process/" + id + "/selfie", "/selfie"},
 		{tc{"sign host 500", unicosim.Fault{Status: 500, Body: `{"Sucess":false,"Message":"boom ` + leak + `","Data":null}`}, 502, "unico_error", "5", "sign_error"},
 			"/api/v1/service/file/" + doc, "/signed-documents/" + doc},
 		{tc{"sign host 404", unicosim.Fault{Status: 404, Body: `{"Sucess":false,"Message":"Document not found","Data":null}`}, 404, domain.CodeArtefactNotFound, "-", ""},
 			"/api/v1/service/evidence/" + doc, "/signature-evidence/" + doc},
+		// Last: Unico's 429 pauses the fleet's budget for its Retry-After.
+		{tc{"evidence 429", unicosim.Fault{Status: 429, RetryAfter: "2", Body: `{"error":{"code":"429","description":"rate"}}`}, 429, domain.CodeUnicoRateLimited, "2", ""},
+			"/client/v1/process/" + id + "/evidenceset", "/evidence-set"},
 	}
 	for _, c := range getCases {
 		t.Run("artefact/"+c.name, func(t *testing.T) {

@@ -64,6 +64,10 @@ type Options struct {
 	Now func() time.Time
 	// The asynchronous side (async.go).
 	Async AsyncOptions
+	// UnicoRateLimit is the functions' fleet-wide budget of Unico calls per second (the
+	// stack's unicoRateLimit; default 10, as deployed). Tests that send bursts without
+	// testing the budget raise it; the budget still runs on the real path.
+	UnicoRateLimit float64
 }
 
 // External is a real Unico (or anything speaking its API) with its credentials.
@@ -174,7 +178,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	var creds unico.Credentials
 	cfg := gateway.Config{TableName: s.TableName, CredentialsSecretID: s.SecretID, SecretsTTL: 2 * time.Second,
 		TenantKeys:    []gateway.TenantKey{{KeyID: "key-demo", Tenant: "demo"}, {KeyID: "key-other", Tenant: "other"}},
-		RetentionDays: 180, MinRiskScore: 50}
+		RetentionDays: 180, MinRiskScore: 50, UnicoRateLimit: o.UnicoRateLimit}
 	if o.External != nil {
 		creds = o.External.Credentials
 		cfg.UnicoAuthURL, cfg.UnicoAudience, cfg.UnicoByUnicoURL = o.External.AuthURL, o.External.Audience, o.External.ByUnicoURL

@@ -100,6 +100,10 @@ func (c client) readFinal(id, apiKey string) map[string]any {
 	}
 }
 
+// burstBudget raises the fleet's Unico budget for tests that send bursts of Unico calls
+// without testing the budget (which keeps running, on the real path).
+func burstBudget(c *gateway.Config) { c.UnicoRateLimit = 1000 }
+
 // refreshEveryRead makes every read of an open process ask Unico (ReadRefresh of a nanosecond):
 // for tests about what Unico's answer becomes through a read, not about the read's budget.
 func refreshEveryRead(c *gateway.Config) { c.ReadRefresh = time.Nanosecond }

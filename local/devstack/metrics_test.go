@@ -134,6 +134,9 @@ func TestMetricsFromTheFunctions(t *testing.T) {
 		metrics.DimensionOutcome: func(v string) bool {
 			return strings.Contains(" approved rejected retry review pending other ", " "+v+" ")
 		},
+		metrics.DimensionPriority: func(v string) bool {
+			return strings.Contains(" create followup read sweep ", " "+v+" ")
+		},
 	}
 	for _, r := range recs {
 		if r.Namespace != metrics.Namespace || len(r.Dimensions) == 0 || len(r.Dimensions) > 2 {

@@ -16,6 +16,14 @@ func unicoError(err error) *Error {
 	if errors.As(err, &de) {
 		return de
 	}
+	// The fleet's Unico budget had no permit in time (shared/unicobudget): nothing was sent, so
+	// the outcome is known. Recognised by method, since the domain imports no adapter.
+	var refused interface{ BudgetExhausted() time.Duration }
+	if errors.As(err, &refused) {
+		return &Error{Kind: KindTooManyRequests, Code: CodeUnicoBudgetExhausted,
+			Message: "The gateway's share of Unico's request budget is used up for now; retry after the Retry-After seconds.",
+			Err:     err, RetryAfter: max(refused.BudgetExhausted(), time.Second)}
+	}
 	// The Unico client's authentication circuit is open (repeated 1.x.x failures or a 1.2.18
 	// lockout): no call was made. Recognised by method, since the domain imports no adapter.
 	var suspended interface{ AuthCircuitOpen() time.Duration }
@@ -84,6 +92,10 @@ func unicoCreateError(err error) *Error {
 	}
 	return e
 }
+
+// CodeUnicoBudgetExhausted: no permit of the fleet's Unico budget came in time (429 with
+// Retry-After; nothing was sent to Unico, so a create's Idempotency-Key is released).
+const CodeUnicoBudgetExhausted = "unico_budget_exhausted"
 
 // CodeUnicoAuthSuspended: the gateway stopped minting Unico tokens for a cool-down after
 // repeated authentication failures (503 with Retry-After).

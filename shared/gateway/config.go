@@ -47,8 +47,16 @@ type Config struct {
 	TokenSecretID string
 	// StackName is the Stack dimension of the metrics (default "local").
 	StackName string
-	Async     AsyncConfig // webhooks, sweeper, outbound events (async.go)
+	// UnicoRateLimit is the fleet's budget of Unico calls per second (UNICO_RATE_LIMIT, the
+	// stack's unicoRateLimit; default 10): every function's every Unico call takes a permit
+	// from one bucket in the table (shared/unicobudget). Negative: no budget (never from the
+	// environment; for tests that measure something else, e.g. token traffic over hours).
+	UnicoRateLimit float64
+	Async          AsyncConfig // webhooks, sweeper, outbound events (async.go)
 }
+
+// DefaultUnicoRateLimit is Unico's documented default: 10 requests per second per account.
+const DefaultUnicoRateLimit = 10
 
 // TenantKey assigns an API Gateway API key (by id) to a tenant.
 type TenantKey struct {
@@ -79,6 +87,8 @@ type TenantKey struct {
 //	TOKEN_SECRET_ID            Secrets Manager id or ARN of the shared access token (optional:
 //	                           without it each container mints and keeps its own token)
 //	STACK_NAME                 the metrics' Stack dimension (default "local")
+//	UNICO_RATE_LIMIT           Unico calls per second for the whole fleet, shared through the
+//	                           table by every function and container (default 10)
 //
 // and the asynchronous side's variables (AsyncConfig in async.go).
 //
@@ -100,6 +110,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		LogLevel:            slog.LevelInfo,
 		TokenSecretID:       getenv("TOKEN_SECRET_ID"),
 		StackName:           getenv("STACK_NAME"),
+		UnicoRateLimit:      DefaultUnicoRateLimit,
 	}
 	if c.StackName == "" {
 		c.StackName = "local"
@@ -154,6 +165,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("configuration: READ_REFRESH_SECONDS must be a whole number of seconds between 1 and 3600")
 		}
 		c.ReadRefresh = time.Duration(n) * time.Second
+	}
+	if v := getenv("UNICO_RATE_LIMIT"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0) || f > 10000 {
+			return c, fmt.Errorf("configuration: UNICO_RATE_LIMIT must be a number of calls per second above 0")
+		}
+		c.UnicoRateLimit = f
 	}
 	if v := getenv("LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

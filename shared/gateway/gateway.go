@@ -22,6 +22,7 @@ import (
 	"github.com/unicogw/gateway/shared/secrets"
 	"github.com/unicogw/gateway/shared/tokenshare"
 	"github.com/unicogw/gateway/shared/unico"
+	"github.com/unicogw/gateway/shared/unicobudget"
 	"github.com/unicogw/gateway/shared/unicoclient"
 )
 
@@ -39,7 +40,9 @@ type Gateway struct {
 	// The asynchronous side (async.go).
 	Store    *dynamostore.Store
 	Notifier *domain.Notifier
-	Config   Config
+	// Budget is the fleet's budget of Unico calls (shared through the table).
+	Budget *unicobudget.Budget
+	Config Config
 }
 
 // Options are what differs between Lambda and the local stack.
@@ -95,14 +98,32 @@ func New(cfg Config, o Options) (*Gateway, error) {
 		db = dynamodb.NewFromConfig(o.AWS, func(opt *dynamodb.Options) { opt.DisableValidateResponseChecksum = true })
 	}
 	store := dynamostore.New(db, cfg.TableName)
+	em := newEmitter(cfg, o)
+	obs := observer{em}
+
+	// Every request to Unico (API calls, artefacts, token mints) takes a permit of the fleet's
+	// budget first; the priority comes with the request's context (routes, worker, sweeper).
+	if cfg.UnicoRateLimit == 0 {
+		cfg.UnicoRateLimit = DefaultUnicoRateLimit
+	}
+	unicoHTTP := *o.HTTPClient
+	var budget *unicobudget.Budget
+	if cfg.UnicoRateLimit > 0 { // negative: no budget, for tests that measure something else only
+		// The wall clock, not o.Now: Unico counts requests per real second, whatever clock
+		// the functions' process timing runs on (tests move that one).
+		b, err := unicobudget.New(store, unicobudget.Config{Rate: cfg.UnicoRateLimit, Observer: obs})
+		if err != nil {
+			return nil, err
+		}
+		budget = b
+		unicoHTTP.Transport = &unicobudget.Transport{Base: o.HTTPClient.Transport, Budget: budget, Default: unicobudget.Read}
+	}
 
 	ucfg := unicoclient.Config{
 		AuthURL: cfg.UnicoAuthURL, Audience: cfg.UnicoAudience, ByUnicoURL: cfg.UnicoByUnicoURL,
-		ByClientURL: cfg.UnicoByClientURL, SignURL: cfg.UnicoSignURL, HTTPClient: o.HTTPClient, Now: o.Now, Logger: log,
+		ByClientURL: cfg.UnicoByClientURL, SignURL: cfg.UnicoSignURL, HTTPClient: &unicoHTTP, Now: o.Now, Logger: log,
 		SignEvidencePath: cfg.UnicoSignEvidencePath,
 	}
-	em := newEmitter(cfg, o)
-	obs := observer{em}
 	ucfg.Calls = obs
 	var shared *tokenshare.Reader
 	ucfg.Token, shared = tokenOptions(cfg, o, getter, log, em)
@@ -128,7 +149,7 @@ func New(cfg Config, o Options) (*Gateway, error) {
 		}})
 	notifier := newNotifier(cfg, getter, store, obs, log, o.Now)
 	return &Gateway{API: api, Service: svc, Unico: client, Tokens: tokens, Log: log, Credentials: creds, SharedTokens: shared,
-		Store: store, Notifier: notifier, Config: cfg}, nil
+		Store: store, Notifier: notifier, Budget: budget, Config: cfg}, nil
 }
 
 // hashKeys serves the CPF hash key from the credentials secret.

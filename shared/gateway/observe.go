@@ -6,6 +6,7 @@ import (
 
 	"github.com/unicogw/gateway/shared/domain"
 	"github.com/unicogw/gateway/shared/metrics"
+	"github.com/unicogw/gateway/shared/unicobudget"
 	"github.com/unicogw/gateway/shared/unicoclient"
 )
 
@@ -22,6 +23,7 @@ var (
 	_ domain.Observer          = observer{}
 	_ domain.ReviewObserver    = observer{}
 	_ unicoclient.CallObserver = observer{}
+	_ unicobudget.Observer     = observer{}
 )
 
 func newEmitter(cfg Config, o Options) *metrics.Emitter {
@@ -61,6 +63,23 @@ func (m observer) UnicoCall(_ context.Context, _ string, status int, d time.Dura
 	m.em.EmitDim(metrics.DimensionStatus, metrics.StatusClass(status),
 		metrics.Metric{Name: metrics.UnicoCalls, Value: 1, Unit: metrics.Count},
 		metrics.Metric{Name: metrics.UnicoCallLatency, Value: ms(d), Unit: metrics.Milliseconds})
+}
+
+// Permit records a permit of the Unico budget and its wait (unicobudget.Observer).
+func (m observer) Permit(p unicobudget.Priority, waited time.Duration) {
+	m.em.EmitDim(metrics.DimensionPriority, p.String(),
+		metrics.Metric{Name: metrics.UnicoBudgetPermits, Value: 1, Unit: metrics.Count},
+		metrics.Metric{Name: metrics.UnicoBudgetWait, Value: ms(waited), Unit: metrics.Milliseconds})
+}
+
+// Refused counts a call the Unico budget refused.
+func (m observer) Refused(p unicobudget.Priority) {
+	m.em.EmitDim(metrics.DimensionPriority, p.String(), metrics.Metric{Name: metrics.UnicoBudgetExhausted, Value: 1, Unit: metrics.Count})
+}
+
+// Paused counts a 429 of Unico's that paused the budget.
+func (m observer) Paused(time.Duration, error) {
+	m.em.Count(metrics.UnicoBudgetPaused, 1)
 }
 
 // outcomeValue keeps the Outcome dimension to the five outcomes the domain defines.

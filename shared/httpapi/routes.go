@@ -2,7 +2,11 @@
 // that take their dependencies, JSON in and out, and the mapping of domain errors to status codes.
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/unicogw/gateway/shared/unicobudget"
+)
 
 // Function names: one Lambda function serves each group of routes.
 const (
@@ -81,10 +85,29 @@ func (a *API) Handler(function string) http.Handler {
 		if r.APIKey {
 			h = a.requireTenant(h)
 		}
+		h = withUnicoPriority(h, unicoPriority(r))
 		mux.Handle(r.Method+" "+r.Path, h)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errNoRoute)
 	})
 	return a.cors(a.middleware(mux))
+}
+
+// unicoPriority is the fleet budget's priority of a route's Unico calls: a caller is waiting
+// for a new verification (creates, by-Client submissions, a document set) first; every other
+// route's calls (read refreshes, includes, artefacts, document lists) are reads. The webhook
+// route makes none.
+func unicoPriority(r Route) unicobudget.Priority {
+	switch r.Method + " " + r.Path {
+	case "POST /v1/processes", "PUT /v1/processes/{id}/document":
+		return unicobudget.Create
+	}
+	return unicobudget.Read
+}
+
+func withUnicoPriority(h http.Handler, p unicobudget.Priority) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(unicobudget.WithPriority(r.Context(), p)))
+	})
 }

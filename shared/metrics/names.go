@@ -37,6 +37,8 @@ const (
 	DimensionStatus = "Status"
 	// DimensionOutcome is a final decision's outcome (approved, rejected, retry, review, pending).
 	DimensionOutcome = "Outcome"
+	// DimensionPriority is the Unico budget's priority of a call (create, followup, read, sweep).
+	DimensionPriority = "Priority"
 )
 
 // RouteUnmatched is the Route of a request that matched no route (404 from the router).
@@ -57,6 +59,19 @@ const (
 const (
 	UnicoCalls       = "UnicoCalls"
 	UnicoCallLatency = "UnicoCallLatency" // milliseconds
+)
+
+// The fleet's Unico budget (shared/unicobudget), dimensions Stack, Priority.
+const (
+	// UnicoBudgetPermits counts permits; UnicoBudgetWait is the time each waited for its slot
+	// (milliseconds; 0 for a free slot).
+	UnicoBudgetPermits = "UnicoBudgetPermits"
+	UnicoBudgetWait    = "UnicoBudgetWait"
+	// UnicoBudgetExhausted counts calls refused because no slot came within their priority's
+	// wait (alarmed for creates).
+	UnicoBudgetExhausted = "UnicoBudgetExhausted"
+	// UnicoBudgetPaused counts Unico's 429s that paused the budget (dimension Stack only).
+	UnicoBudgetPaused = "UnicoBudgetPaused"
 )
 
 // Status classes of Unico's answers (the Status dimension of UnicoCalls).

@@ -375,7 +375,12 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 	defer cancel()
 	log := c.cfg.Logger
 	authRetried := false
-	retries := 0
+	retries, maxRetries := 0, maxGetRetries
+	if singleAttempt(ctx) {
+		// The caller has its own retry policy (the worker): one attempt here, so that
+		// retries never nest.
+		authRetried, maxRetries = true, 0
+	}
 	for {
 		tok, err := c.tokens.Token(ctx)
 		if err != nil {
@@ -383,9 +388,15 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 		}
 		start := time.Now()
 		resp, sent, err := c.send(ctx, cl, tok)
+		if refusal := budgetRefusal(err); refusal != nil {
+			// The fleet's budget had no permit in time: nothing was sent, so the outcome is
+			// known (nothing happened) and a retry here would only spend the budget again.
+			log.InfoContext(ctx, "unico call refused by the budget", "op", cl.op)
+			return nil, opErr(cl.op, refusal)
+		}
 		if err != nil {
 			c.observe(ctx, cl.op, 0, start)
-			if cl.idempotent && retries < maxGetRetries && c.backoff(ctx, retries, 0) {
+			if cl.idempotent && retries < maxRetries && c.backoff(ctx, retries, 0) {
 				retries++
 				log.WarnContext(ctx, "unico call retry", "op", cl.op, "reason", "transport", "attempt", retries+1)
 				continue
@@ -405,7 +416,9 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 			c.tokens.Invalidate(tok)
 			log.InfoContext(ctx, "unico call: 401, refreshing token and retrying once", "op", cl.op)
 			continue
-		case resp.status >= 500 && cl.idempotent && retries < maxGetRetries:
+		case resp.status == http.StatusUnauthorized && maxRetries == 0:
+			c.tokens.Invalidate(tok) // the next attempt (the caller's) mints a fresh one
+		case resp.status >= 500 && cl.idempotent && retries < maxRetries:
 			ra := unico.ParseRetryAfter(resp.header.Get("Retry-After"), c.cfg.Now())
 			if c.backoff(ctx, retries, ra) {
 				retries++
@@ -441,6 +454,9 @@ func (c *Client) send(ctx context.Context, cl call, tok string) (_ *response, se
 	}
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
+		if refusal := budgetRefusal(err); refusal != nil {
+			return nil, false, refusal
+		}
 		return nil, !isDialError(err), transportCause(err)
 	}
 	defer resp.Body.Close()

@@ -166,3 +166,17 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	return c, nil
 }
+
+type singleAttemptKey struct{}
+
+// WithSingleAttempt marks ctx's Unico calls for one attempt each: no back-off retries and no
+// re-authentication retry inside the client. For callers with their own retry policy (the
+// worker), so that retries never nest and every attempt is counted against the budget once.
+func WithSingleAttempt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, singleAttemptKey{}, true)
+}
+
+func singleAttempt(ctx context.Context) bool {
+	v, _ := ctx.Value(singleAttemptKey{}).(bool)
+	return v
+}

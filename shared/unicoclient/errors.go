@@ -83,3 +83,13 @@ func (j *joinErr) Error() string {
 }
 
 func (j *joinErr) Unwrap() []error { return j.errs }
+
+// budgetRefusal is the fleet budget's refusal in err's chain (shared/unicobudget: no permit in
+// time, so the request was never sent), or nil.
+func budgetRefusal(err error) error {
+	var refused interface{ BudgetExhausted() time.Duration }
+	if errors.As(err, &refused) {
+		return refused.(error)
+	}
+	return nil
+}

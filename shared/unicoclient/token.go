@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/unicogw/gateway/shared/unico"
+	"github.com/unicogw/gateway/shared/unicobudget"
 )
 
 // Token is an access token and its absolute expiry.
@@ -368,6 +369,9 @@ func (ts *TokenSource) postAssertion(ctx context.Context, assertion string) (int
 		"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"},
 		"assertion":  {assertion},
 	}
+	// A mint is rare (one per token lifetime for the fleet) and every other call waits for it:
+	// it takes the budget's first priority whoever needs the token.
+	ctx = unicobudget.WithPriority(ctx, unicobudget.Create)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return 0, nil, "", errors.New("building request")
@@ -493,6 +497,9 @@ func buildAssertion(key *rsa.PrivateKey, creds unico.Credentials, audience strin
 // transportCause strips *url.Error (whose message holds the URL, and a URL may hold a CPF in its
 // query) and keeps the cause.
 func transportCause(err error) error {
+	if refusal := budgetRefusal(err); refusal != nil {
+		return refusal // nothing was sent: not a transport failure
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) && ue.Err != nil {
 		return &joinErr{[]error{ErrTransport, ue.Err}}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/unicogw/gateway/shared/domain"
 	"github.com/unicogw/gateway/shared/dynamostore"
+	"github.com/unicogw/gateway/shared/unicobudget"
+	"github.com/unicogw/gateway/shared/unicoclient"
 )
 
 // Change is what a stream record means to the gateway.
@@ -89,9 +91,15 @@ type StreamHandler func(ctx context.Context, ev events.DynamoDBEvent) (events.Dy
 // that still fails is reported as a batch item failure: Lambda retries from it (bisecting the
 // batch) and, after the mapping's last retry, sends it to the dead-letter queue; the sweeper
 // covers it in any case. Several deliveries of one process in a batch lead to one SyncProcess.
+//
+// Its Unico calls are webhook follow-ups for the fleet's budget (the second priority) and make
+// one attempt each: this retry is the record's only retry policy, so a record costs at most
+// o.Attempts Unico reads per invocation, all within the budget; a refusal of the budget ends
+// the invocation's tries (the stream retries later).
 func Worker(svc *domain.Service, o WorkerOptions) StreamHandler {
 	o = o.withDefaults()
 	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		ctx = unicoclient.WithSingleAttempt(unicobudget.WithPriority(ctx, unicobudget.FollowUp))
 		return perProcess(ctx, ev, ChangeDelivery, o.Concurrency, func(ctx context.Context, id string) error {
 			return retry(ctx, o, func() error { return svc.SyncProcess(ctx, id) })
 		}, o.Log), nil
@@ -156,7 +164,7 @@ func retry(ctx context.Context, o WorkerOptions, fn func() error) error {
 	var err error
 	delay := o.BaseDelay
 	for attempt := 1; ; attempt++ {
-		if err = fn(); err == nil || attempt >= o.Attempts {
+		if err = fn(); err == nil || attempt >= o.Attempts || domain.AsError(err).Code == domain.CodeUnicoBudgetExhausted {
 			return err
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay+time.Second {
@@ -227,6 +235,9 @@ func Sweeper(svc *domain.Service, o SweeperOptions) func(ctx context.Context, ev
 		o.Reserve = 10 * time.Second
 	}
 	return func(ctx context.Context, _ events.EventBridgeEvent) (domain.SweepReport, error) {
+		// The sweeper's Unico calls have the budget's last priority; a refusal stops the run
+		// (domain.Sweep stops on a 429), the next run looks again.
+		ctx = unicobudget.WithPriority(ctx, unicobudget.Sweep)
 		return svc.Sweep(ctx, domain.SweepRequest{Max: o.Max, Wait: pacer(o.Rate, o.Reserve)})
 	}
 }

@@ -77,7 +77,9 @@ func printTour(w io.Writer, s *devstack.Stack, logPath string, ready time.Durati
   # 3. finish the journey as the person would; the simulator then calls the gateway's webhook
   curl -s -X POST "$SIM/__sim/processes/$ID/finish"; echo
 
-  # 4. read it again: state "finished", decision "approved"
+  # 4. read it again once the worker has recorded Unico's answer (it reads Unico after the
+  #    webhook, within a second): state "finished", decision "approved"
+  for i in $(seq 50); do curl -s "$API/v1/processes/$ID" -H "x-api-key: $KEY" | grep -q '"state":"finished"' && break; sleep 0.1; done
   curl -s "$API/v1/processes/$ID" -H "x-api-key: $KEY"; echo
 `)
 		if r != nil {
