@@ -307,6 +307,13 @@ func (g *gatewayAPI) addRoutes(fns functions) {
 		resources[path] = r
 		return r
 	}
+	// Request validation (cdk-nag AwsSolutions-APIG2): API Gateway refuses a request whose
+	// declared parameters are missing before any function runs. Bodies have no API Gateway
+	// model: the functions check them more strictly than a model could (shared/httpapi).
+	validator := g.api.AddRequestValidator(jsii.String("RequestValidator"), &awsapigateway.RequestValidatorOptions{
+		ValidateRequestBody:       jsii.Bool(true),
+		ValidateRequestParameters: jsii.Bool(true),
+	})
 	cors := map[string]bool{}
 	for _, rt := range Routes {
 		integration, ok := integrations[rt.Function]
@@ -317,6 +324,8 @@ func (g *gatewayAPI) addRoutes(fns functions) {
 		g.methods[throttle.MethodKey(rt.Method, rt.Path)] = r.AddMethod(jsii.String(rt.Method), integration, &awsapigateway.MethodOptions{
 			ApiKeyRequired:    jsii.Bool(rt.APIKey),
 			AuthorizationType: awsapigateway.AuthorizationType_NONE,
+			RequestValidator:  validator,
+			RequestParameters: pathParameters(rt.Path),
 		})
 		if len(g.p.CorsOrigins) > 0 && strings.HasPrefix(rt.Path, "/v1/") && !cors[rt.Path] {
 			cors[rt.Path] = true
@@ -338,4 +347,15 @@ func (g *gatewayAPI) addCorsPreflight(r awsapigateway.IResource) {
 	// With "*/*" as a binary media type, the mock integration must treat the (empty) preflight
 	// body as text, or API Gateway fails to apply its template.
 	m.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("Integration.ContentHandling"), "CONVERT_TO_TEXT")
+}
+
+// pathParameters declares a route's path parameters as required, for the request validator.
+func pathParameters(path string) *map[string]*bool {
+	params := map[string]*bool{}
+	for _, seg := range strings.Split(path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			params["method.request.path."+seg[1:len(seg)-1]] = jsii.Bool(true)
+		}
+	}
+	return &params
 }

@@ -77,6 +77,7 @@ type synthesized struct {
 	tpl   assertions.Template
 	json  map[string]any
 	props *infra.GatewayStackProps
+	stack awscdk.Stack
 }
 
 // synth builds the stack the way infra/app does: an App carrying the context, props from it.
@@ -88,8 +89,9 @@ func synth(t testing.TB, overrides map[string]any) *synthesized {
 		t.Fatalf("PropsFromContext: %v", err)
 	}
 	stack := infra.NewGatewayStack(app, "TestStack", props)
+	infra.ApplyNag(stack, *props) // an unsuppressed cdk-nag error fails the synthesis (nag_test.go)
 	tpl := assertions.Template_FromStack(stack, nil)
-	return &synthesized{tpl: tpl, json: *tpl.ToJSON(), props: props}
+	return &synthesized{tpl: tpl, json: *tpl.ToJSON(), props: props, stack: stack}
 }
 
 var (

@@ -31,6 +31,7 @@ func main() {
 	if v, ok := app.Node().TryGetContext(jsii.String("stackName")).(string); ok && v != "" {
 		name = v
 	}
-	infra.NewGatewayStack(app, name, props)
+	stack := infra.NewGatewayStack(app, name, props)
+	infra.ApplyNag(stack, *props) // cdk-nag's AwsSolutions and Serverless packs; errors fail the synth
 	app.Synth(nil)
 }
