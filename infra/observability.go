@@ -36,6 +36,8 @@ const (
 	Api5xxMinRequests       = 10 // requests in five minutes below which the rate is not judged
 	ApiThrottledThreshold   = 10 // 429s from API Gateway in five minutes
 	UnicoThrottledThreshold = 1  // 429s from Unico in five minutes
+	// UnicoBudgetExhaustedThreshold: creates refused by the fleet's Unico budget in five minutes.
+	UnicoBudgetExhaustedThreshold = 5
 	// MetricApiThrottled is the access-log metric filter's metric (namespace metrics.Namespace,
 	// dimension Stack).
 	MetricApiThrottled = "ApiThrottled"
@@ -131,6 +133,12 @@ func addObservability(stack awscdk.Stack, api *gatewayAPI, fns functions, refres
 	alarm("UnicoThrottled", "Unico answered 429: the gateway calls it faster than the account allows. Check unicoRateLimit (the "+
 		"fleet-wide budget of the functions' Unico calls, whose create share bounds the front throttles) against the rate Unico granted.",
 		o.gw(metrics.UnicoCalls, "Sum", "", metrics.DimensionStatus, metrics.Status429), UnicoThrottledThreshold)
+
+	alarm("UnicoBudgetExhausted", "The fleet's budget of Unico calls (unicoRateLimit, shared by every function) refused "+
+		strconv.Itoa(UnicoBudgetExhaustedThreshold)+" creates or more in five minutes (429 unico_budget_exhausted): callers asked for more "+
+		"verifications than Unico's rate allows, or follow-ups and a Unico 429 pause filled it. See UnicoBudgetPermits and "+
+		"UnicoBudgetExhausted by priority on the dashboard; ask Unico for a higher rate and raise unicoRateLimit.",
+		o.gw(metrics.UnicoBudgetExhausted, "Sum", "", metrics.DimensionPriority, "create"), UnicoBudgetExhaustedThreshold)
 
 	awscloudwatch.NewDashboard(stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DashboardName:   stack.StackName(),

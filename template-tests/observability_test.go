@@ -139,6 +139,14 @@ func TestObservabilityAlarms(t *testing.T) {
 		t.Errorf("Unico 429 alarm = %v", p)
 	}
 
+	// Creates refused by the fleet's Unico budget.
+	id, budget := s.resource(t, "AWS::CloudWatch::Alarm", "UnicoBudgetExhausted")
+	notifies(id, budget)
+	if p := props(budget); p["Namespace"] != metrics.Namespace || p["MetricName"] != metrics.UnicoBudgetExhausted || p["Statistic"] != "Sum" ||
+		p["Threshold"] != float64(infra.UnicoBudgetExhaustedThreshold) || fmt.Sprint(alarmDims(p)) != "map[Priority:create Stack:TestStack]" {
+		t.Errorf("Unico budget alarm = %v", p)
+	}
+
 	// Lambda throttles and errors of every function behind the API and of the asynchronous side.
 	for prefix, name := range allFunctions {
 		if name == infra.FunctionTokenRefresher {

@@ -24,6 +24,7 @@ var wantFunctions = []struct {
 
 var wantEnv = []string{"TABLE_NAME", "CREDENTIALS_SECRET_ID", "UNICO_AUTH_URL", "UNICO_BY_UNICO_URL",
 	"UNICO_BY_CLIENT_URL", "UNICO_SIGN_URL", "RETENTION_DAYS", "READ_REFRESH_SECONDS", "LOG_LEVEL", "TENANT_KEYS",
+	"UNICO_RATE_LIMIT", // the fleet's budget of Unico calls
 	"TOKEN_SECRET_ID", "STACK_NAME", // token sharing (tokens_test.go)
 	"TENANT_CALLBACKS", "SWEEP_AFTER"} // the asynchronous side (async_test.go)
 
@@ -91,7 +92,7 @@ func TestFunctions(t *testing.T) {
 			for k, v := range map[string]string{
 				"UNICO_AUTH_URL": "https://identityhomolog.acesso.io", "UNICO_BY_UNICO_URL": "https://api.cadastro.uat.unico.app",
 				"UNICO_BY_CLIENT_URL": "https://api.id.uat.unico.app", "UNICO_SIGN_URL": "https://signhom.acesso.io",
-				"RETENTION_DAYS": "180", "READ_REFRESH_SECONDS": "5", "LOG_LEVEL": "INFO",
+				"RETENTION_DAYS": "180", "READ_REFRESH_SECONDS": "5", "LOG_LEVEL": "INFO", "UNICO_RATE_LIMIT": "10",
 			} {
 				if env[k] != v {
 					t.Errorf("%s = %v, want %s", k, env[k], v)
@@ -273,8 +274,8 @@ func TestAlarms(t *testing.T) {
 	// Errors and throttles of each of the 6 functions in functionSpecs, the token alarms (circuit
 	// open, refresh failures: tokens_test.go), the asynchronous side's dead-letter queue, parked
 	// events and worker lag (async_test.go), and the API's 5xx rate, API Gateway's and Unico's
-	// 429s (observability_test.go).
-	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(20))
+	// 429s and the creates the fleet's Unico budget refused (observability_test.go).
+	s.tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(21))
 	topicID, _ := s.resource(t, "AWS::SNS::Topic", "AlarmTopic")
 	for id, a := range s.resourcesOfType("AWS::CloudWatch::Alarm") {
 		if actions := props(a)["AlarmActions"]; !refersTo(actions, topicID) {

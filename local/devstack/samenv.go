@@ -3,6 +3,7 @@ package devstack
 import (
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/unicogw/gateway/shared/gateway"
@@ -38,6 +39,7 @@ func (s *Stack) SAMEnv(containerHost string) map[string]string {
 		"UNICO_AUTH_URL": swap(c.UnicoAuthURL), "UNICO_AUDIENCE": c.UnicoAudience, "UNICO_BY_UNICO_URL": swap(c.UnicoByUnicoURL),
 		"UNICO_BY_CLIENT_URL": swap(c.UnicoByClientURL), "UNICO_SIGN_URL": swap(c.UnicoSignURL),
 		"TENANT_KEYS": string(keys), "TENANT_CALLBACKS": string(cbs), "TENANT_WITHOUT_API_KEY": demo, "STACK_NAME": "local",
+		"UNICO_RATE_LIMIT":          strconv.FormatFloat(samRate(c.UnicoRateLimit), 'f', -1, 64),
 		"AWS_ENDPOINT_URL_DYNAMODB": swap(s.DynamoEndpoint), "AWS_ENDPOINT_URL_SECRETS_MANAGER": swap(s.SecretsURL),
 		// sam local sets the region and credentials itself (from your AWS configuration or its
 		// defaults); these are for a container that has none. DynamoDB Local and the local
@@ -58,4 +60,12 @@ func (s *Stack) WriteSAMEnv(path, containerHost string) error {
 		return err
 	}
 	return os.WriteFile(path, b, 0o600)
+}
+
+// samRate is the fleet budget's rate sam local's functions get: the stack's (default 10).
+func samRate(r float64) float64 {
+	if r > 0 {
+		return r
+	}
+	return gateway.DefaultUnicoRateLimit
 }
