@@ -491,10 +491,17 @@ func TestDeadLetteredDeliveryClosedBySweeper(t *testing.T) {
 		func(c *gateway.Config) { c.Async.SweepAfter = time.Millisecond })
 	id := a.create("dlq-1", "approved")
 	a.Sim.InjectFault(unicosim.Fault{Method: "GET", PathPrefix: "/client/v1/process/", Status: 503})
+	reads := func() int { return a.Sim.Stats().Calls["GET /client/v1/process/{id}"] }
+	before := reads()
 	if err := a.Sim.Finish(context.Background(), id, ""); err != nil {
 		t.Fatal(err)
 	}
 	a.drain()
+	// Retries never nest: 3 Unico attempts per record per worker invocation (the worker's
+	// tries; the client makes one each), 2 invocations (the mapping's 1 retry): 6, not 18.
+	if n := reads() - before; n != 6 {
+		t.Fatalf("%d GetProcess calls for one record over 2 worker invocations, want 6", n)
+	}
 	dl := a.Async.DeadLetters.List()
 	if len(dl) != 1 || dl[0].Consumer != devstack.FunctionWorker || dl[0].BatchSize != 1 ||
 		dl[0].Records[0].Change.Keys["pk"].String() != "P#"+id {
