@@ -24,7 +24,7 @@ var wantFunctions = []struct {
 
 var wantEnv = []string{"TABLE_NAME", "CREDENTIALS_SECRET_ID", "UNICO_AUTH_URL", "UNICO_BY_UNICO_URL",
 	"UNICO_BY_CLIENT_URL", "UNICO_SIGN_URL", "RETENTION_DAYS", "READ_REFRESH_SECONDS", "LOG_LEVEL", "TENANT_KEYS",
-	"UNICO_RATE_LIMIT", // the fleet's budget of Unico calls
+	"UNICO_RATE_LIMIT",              // the fleet's budget of Unico calls
 	"TOKEN_SECRET_ID", "STACK_NAME", // token sharing (tokens_test.go)
 	"TENANT_CALLBACKS", "SWEEP_AFTER"} // the asynchronous side (async_test.go)
 

@@ -116,8 +116,7 @@ type Simulator struct {
 	caps       map[string]capSet
 
 	mu          sync.Mutex
-	recent      []time.Time          // API calls of the last second (RateLimit)
-	recentOK    []bool               // whether each was accepted
+	recent      []recentCall         // API calls of the last second (RateLimit)
 	tokens      map[string]time.Time // access token -> expiry
 	used        map[string]time.Time // sha256(assertion) -> its exp
 	failStreak  int
@@ -465,25 +464,28 @@ func contextOrBackground(ctx context.Context) context.Context {
 func (s *Simulator) overRateLimit() bool {
 	now := s.now()
 	cut := 0
-	for cut < len(s.recent) && !s.recent[cut].After(now.Add(-time.Second)) {
+	for cut < len(s.recent) && !s.recent[cut].at.After(now.Add(-time.Second)) {
 		cut++
 	}
-	s.recent = append(s.recent[cut:], now)
-	if n := len(s.recent); n > s.stats.MaxCallsPerSecond {
-		s.stats.MaxCallsPerSecond = n
-	}
+	s.recent = s.recent[cut:]
 	accepted := 0
-	for _, ok := range s.recentOK[cut:] {
-		if ok {
+	for _, c := range s.recent {
+		if c.accepted {
 			accepted++
 		}
 	}
 	limited := s.cfg.RateLimit > 0 && accepted >= s.cfg.RateLimit
-	s.recentOK = append(s.recentOK[cut:], !limited)
+	s.recent = append(s.recent, recentCall{at: now, accepted: !limited})
+	s.stats.MaxCallsPerSecond = max(s.stats.MaxCallsPerSecond, len(s.recent))
 	if limited {
 		s.stats.RateLimited++
 	}
 	return limited
+}
+
+type recentCall struct {
+	at       time.Time
+	accepted bool
 }
 
 func writeJSONStatus(w http.ResponseWriter, status int, body string) {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -21,10 +22,24 @@ var errBadCursor = domain.Errorf(domain.KindInvalid, "invalid_cursor", "The curs
 // Query per page. Filters on state and client reference are applied by DynamoDB, so a page may
 // hold fewer than Limit items while a cursor still follows.
 func (s *Store) ListProcesses(ctx context.Context, q domain.ListQuery) (domain.ListPage, error) {
-	pk := "T#" + q.Tenant
+	return s.queryIndex(ctx, listIndex, "T#"+q.Tenant, q, reviewedFilter(q, nil)) // review.go
+}
+
+// indexQuery is one of the indexes a list reads: a tenant's partition sorted by creation time.
+type indexQuery struct {
+	index, pkAttr, skAttr string
+	oldestFirst           bool
+	sortKey               func(time.Time) string // the index's sort-key form of a creation time
+}
+
+var listIndex = indexQuery{index: "gsi1", pkAttr: "gsi1pk", skAttr: "gsi1sk", sortKey: ts}
+
+// queryIndex runs one page of a list on ix's partition pk: the createdFrom/createdTo bounds as
+// key conditions, state, client reference and extra as filters, the cursor checked against pk.
+func (s *Store) queryIndex(ctx context.Context, ix indexQuery, pk string, q domain.ListQuery, extra []string) (domain.ListPage, error) {
 	in := &dynamodb.QueryInput{
-		TableName: tableName(s), IndexName: aws.String("gsi1"), ScanIndexForward: aws.Bool(false), Limit: aws.Int32(int32(q.Limit)),
-		ExpressionAttributeNames:  map[string]string{"#pk": "gsi1pk"},
+		TableName: tableName(s), IndexName: aws.String(ix.index), ScanIndexForward: aws.Bool(ix.oldestFirst), Limit: aws.Int32(int32(q.Limit)),
+		ExpressionAttributeNames:  map[string]string{"#pk": ix.pkAttr},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
 	}
 	cond := "#pk = :pk"
@@ -37,13 +52,13 @@ func (s *Store) ListProcesses(ctx context.Context, q domain.ListQuery) (domain.L
 		cond += " AND #sk <= :to"
 	}
 	if !q.CreatedFrom.IsZero() {
-		in.ExpressionAttributeValues[":from"] = str(ts(q.CreatedFrom))
+		in.ExpressionAttributeValues[":from"] = str(ix.sortKey(q.CreatedFrom))
 	}
 	if !q.CreatedTo.IsZero() {
-		in.ExpressionAttributeValues[":to"] = str(ts(q.CreatedTo) + "#~") // inclusive of that instant's ids
+		in.ExpressionAttributeValues[":to"] = str(ix.sortKey(q.CreatedTo) + "#~") // inclusive of that instant's ids
 	}
 	if !q.CreatedFrom.IsZero() || !q.CreatedTo.IsZero() {
-		in.ExpressionAttributeNames["#sk"] = "gsi1sk"
+		in.ExpressionAttributeNames["#sk"] = ix.skAttr
 	}
 	in.KeyConditionExpression = aws.String(cond)
 	var filters []string
@@ -56,12 +71,12 @@ func (s *Store) ListProcesses(ctx context.Context, q domain.ListQuery) (domain.L
 		filters = append(filters, "clientReference = :cref")
 		in.ExpressionAttributeValues[":cref"] = str(q.ClientReference)
 	}
-	filters = reviewedFilter(q, filters) // review.go
+	filters = append(filters, extra...)
 	if len(filters) > 0 {
 		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
 	}
 	if q.Cursor != "" {
-		start, err := decodeCursor(q.Cursor, pk)
+		start, err := decodeCursor(q.Cursor, ix, pk)
 		if err != nil {
 			return domain.ListPage{}, err
 		}
@@ -98,14 +113,14 @@ func encodeCursor(k map[string]types.AttributeValue) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeCursor(c, pk string) (map[string]types.AttributeValue, error) {
+func decodeCursor(c string, ix indexQuery, pk string) (map[string]types.AttributeValue, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil || len(b) > 2048 {
 		return nil, errBadCursor
 	}
 	var m map[string]string
-	if err := json.Unmarshal(b, &m); err != nil || len(m) != 4 || m["gsi1pk"] != pk ||
-		!strings.HasPrefix(m["pk"], "P#") || m["sk"] != "P" || m["gsi1sk"] == "" {
+	if err := json.Unmarshal(b, &m); err != nil || len(m) != 4 || m[ix.pkAttr] != pk ||
+		!strings.HasPrefix(m["pk"], "P#") || m["sk"] != "P" || m[ix.skAttr] == "" {
 		return nil, errBadCursor
 	}
 	out := map[string]types.AttributeValue{}

@@ -2,12 +2,9 @@ package dynamostore
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/unicogw/gateway/shared/domain"
@@ -88,87 +85,10 @@ func (s *Store) ReviewProcess(ctx context.Context, next domain.Process, prevVers
 // oldest first, one Query per page. The createdFrom/createdTo bounds are key conditions; state
 // and client reference are filters, as in ListProcesses.
 func (s *Store) ListReviewQueue(ctx context.Context, q domain.ListQuery) (domain.ListPage, error) {
-	pk := reviewQueuePrefix + q.Tenant
-	in := &dynamodb.QueryInput{
-		TableName: tableName(s), IndexName: aws.String(IndexReview), ScanIndexForward: aws.Bool(true), Limit: aws.Int32(int32(q.Limit)),
-		ExpressionAttributeNames:  map[string]string{"#pk": "gsi3pk"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
-	}
-	cond := "#pk = :pk"
-	switch {
-	case !q.CreatedFrom.IsZero() && !q.CreatedTo.IsZero():
-		cond += " AND #sk BETWEEN :from AND :to"
-	case !q.CreatedFrom.IsZero():
-		cond += " AND #sk >= :from"
-	case !q.CreatedTo.IsZero():
-		cond += " AND #sk <= :to"
-	}
-	if !q.CreatedFrom.IsZero() {
-		in.ExpressionAttributeValues[":from"] = str(sortTime(q.CreatedFrom))
-	}
-	if !q.CreatedTo.IsZero() {
-		in.ExpressionAttributeValues[":to"] = str(sortTime(q.CreatedTo) + "#~")
-	}
-	if !q.CreatedFrom.IsZero() || !q.CreatedTo.IsZero() {
-		in.ExpressionAttributeNames["#sk"] = "gsi3sk"
-	}
-	in.KeyConditionExpression = aws.String(cond)
-	var filters []string
-	if q.State != "" {
-		filters = append(filters, "#state = :state")
-		in.ExpressionAttributeNames["#state"] = "state"
-		in.ExpressionAttributeValues[":state"] = str(string(q.State))
-	}
-	if q.ClientReference != "" {
-		filters = append(filters, "clientReference = :cref")
-		in.ExpressionAttributeValues[":cref"] = str(q.ClientReference)
-	}
-	if len(filters) > 0 {
-		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
-	}
-	if q.Cursor != "" {
-		start, err := decodeQueueCursor(q.Cursor, pk)
-		if err != nil {
-			return domain.ListPage{}, err
-		}
-		in.ExclusiveStartKey = start
-	}
-	out, err := s.db.Query(ctx, in)
-	if err != nil {
-		return domain.ListPage{}, storeError("Query", err)
-	}
-	page := domain.ListPage{Processes: make([]domain.Process, 0, len(out.Items))}
-	for _, item := range out.Items {
-		p, err := decodeProcess(item)
-		if err != nil {
-			return domain.ListPage{}, err
-		}
-		page.Processes = append(page.Processes, p)
-	}
-	if len(out.LastEvaluatedKey) > 0 {
-		page.NextCursor = encodeCursor(out.LastEvaluatedKey)
-	}
-	return page, nil
+	return s.queryIndex(ctx, reviewIndex, reviewQueuePrefix+q.Tenant, q, nil) // list.go
 }
 
-// decodeQueueCursor checks a queue cursor like decodeCursor does a list cursor: its partition
-// must be the caller's queue.
-func decodeQueueCursor(c, pk string) (map[string]types.AttributeValue, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) > 2048 {
-		return nil, errBadCursor
-	}
-	var m map[string]string
-	if err := json.Unmarshal(b, &m); err != nil || len(m) != 4 || m["gsi3pk"] != pk ||
-		!strings.HasPrefix(m["pk"], "P#") || m["sk"] != "P" || m["gsi3sk"] == "" {
-		return nil, errBadCursor
-	}
-	out := map[string]types.AttributeValue{}
-	for k, v := range m {
-		out[k] = str(v)
-	}
-	return out, nil
-}
+var reviewIndex = indexQuery{index: IndexReview, pkAttr: "gsi3pk", skAttr: "gsi3sk", oldestFirst: true, sortKey: sortTime}
 
 // reviewedFilter adds the list's reviewed=true|false filter (ListProcesses calls it).
 func reviewedFilter(q domain.ListQuery, filters []string) []string {

@@ -61,21 +61,11 @@ func WithPriority(ctx context.Context, p Priority) context.Context {
 	return context.WithValue(ctx, ctxKey{}, p)
 }
 
-// PriorityOf is ctx's priority; Read when none was set (an unmarked call is not a create).
-func PriorityOf(ctx context.Context) Priority {
-	if p, ok := priorityIn(ctx); ok {
-		return p
-	}
-	return Read
-}
-
+// priorityIn is ctx's priority, if WithPriority set one.
 func priorityIn(ctx context.Context) (Priority, bool) {
 	p, ok := ctx.Value(ctxKey{}).(Priority)
 	return p, ok && p >= 0 && p < numPriorities
 }
-
-// Priorities lists every priority, highest first.
-func Priorities() []Priority { return []Priority{Create, FollowUp, Read, Sweep} }
 
 // Exhausted is the error of a call that got no permit in time.
 type Exhausted struct {
@@ -279,9 +269,6 @@ func (b *Budget) observePause(d time.Duration, err error) {
 		b.cfg.Observer.Paused(d, err)
 	}
 }
-
-// Interval is the spacing of the fleet's calls (1/Rate).
-func (b *Budget) Interval() time.Duration { return b.interval }
 
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

@@ -43,11 +43,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			now = t.Now
 		}
 		wait := retryAfter(resp.Header.Get("Retry-After"), now())
-		if perr := t.Budget.Pause(ctx, now().Add(wait)); perr != nil {
-			t.Budget.observePause(wait, perr)
-		} else {
-			t.Budget.observePause(wait, nil)
-		}
+		t.Budget.observePause(wait, t.Budget.Pause(ctx, now().Add(wait)))
 	}
 	return resp, err
 }

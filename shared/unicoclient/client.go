@@ -454,10 +454,9 @@ func (c *Client) send(ctx context.Context, cl call, tok string) (_ *response, se
 	}
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		if refusal := budgetRefusal(err); refusal != nil {
-			return nil, false, refusal
-		}
-		return nil, !isDialError(err), transportCause(err)
+		// A budget refusal (transportCause keeps it as it is) was never sent.
+		cause := transportCause(err)
+		return nil, !isDialError(err) && budgetRefusal(cause) == nil, cause
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
